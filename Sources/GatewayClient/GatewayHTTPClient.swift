@@ -1,0 +1,185 @@
+import AsyncHTTPClient
+import Foundation
+import NIOPosix
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+public import ShimCore
+
+/// Makes the shim's calls to the CC-Gateway over one pooled async-http-client.
+///
+/// TLS trusts only the configured CA bundle (or the system store), never
+/// everything (PROTOCOL.md §7, §8 pitfall 12); redirects are refused; connection
+/// failures surface at once rather than being retried inside the pool, so the
+/// caller's bounded retry policy is the only one.
+public final class GatewayHTTPClient: Sendable {
+    public let baseURL: GatewayURL
+    private let client: HTTPClient
+    /// The largest answer body read; anything bigger is `responseTooLarge`.
+    public let maxBodyBytes: Int
+
+    /// Builds the client. Throws a `ConfigError` naming `gateway.caFile` when the bundle cannot be used.
+    public init(gateway: ShimConfig.Gateway, maxConnections: Int, maxBodyBytes: Int = 1 << 20) throws(ConfigError) {
+        self.baseURL = gateway.url
+        self.maxBodyBytes = maxBodyBytes
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile = gateway.caFile {
+            tls.trustRoots = .certificates(try Self.loadCertificates(caFile))
+        }
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .nanoseconds(Int64(gateway.connectTimeout.nanoseconds))),
+            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections),
+            ignoreUncleanSSLShutdown: false,
+            decompression: .disabled
+        )
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.httpVersion = .http1Only
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// Reads a PEM bundle; errors name the config key, never the file's content.
+    public static func loadCertificates(_ path: String) throws(ConfigError) -> [NIOSSLCertificate] {
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw ConfigError(key: "gateway.caFile", line: nil, problem: "cannot read \(path)")
+        }
+        do {
+            let certificates = try NIOSSLCertificate.fromPEMFile(path)
+            guard !certificates.isEmpty else {
+                throw ConfigError(key: "gateway.caFile", line: nil, problem: "\(path) holds no PEM certificate")
+            }
+            return certificates
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError(key: "gateway.caFile", line: nil, problem: "\(path) is not a PEM certificate bundle")
+        }
+    }
+
+    /// Sends one call and reads its whole answer.
+    ///
+    /// - Parameters:
+    ///   - guid: the session GUID for the `Guid` header (PROTOCOL.md §1.2); nil for (forced) sign-in.
+    ///   - cookies: the agent's `Cookie` header value, if any.
+    ///   - body: a JSON body (sign-in only).
+    ///   - timeout: the whole call's budget, connect included.
+    public func send(
+        _ operation: GatewayOperation, guid: String?, cookies: String?, body: JSONValue? = nil, timeout: Duration
+    ) async throws(GatewayCallError) -> GatewayAnswer {
+        var request = HTTPClientRequest(url: baseURL.description + operation.pathAndQuery)
+        request.method = HTTPMethod(rawValue: operation.method)
+        request.headers.add(name: "Content-Type", value: "application/json; charset=UTF-8")
+        request.headers.add(name: "Accept", value: "application/json")
+        if let guid { request.headers.add(name: "Guid", value: guid) }
+        if let cookies { request.headers.add(name: "Cookie", value: cookies) }
+        if let body {
+            request.body = .bytes(ByteBuffer(string: body.serialized))
+        }
+        let nanos = max(Int64(timeout.nanoseconds), 1_000_000)
+        do {
+            let response = try await client.execute(request, timeout: .nanoseconds(nanos))
+            let buffer: ByteBuffer
+            do {
+                buffer = try await response.body.collect(upTo: maxBodyBytes)
+            } catch is NIOTooManyBytesError {
+                throw GatewayCallError(.responseTooLarge, "the gateway's \(operation.logName) answer exceeded \(maxBodyBytes) bytes")
+            }
+            var headerPairs: [(name: String, value: String)] = []
+            var cookies: [String] = []
+            for header in response.headers {
+                headerPairs.append((header.name, header.value))
+                if header.name.lowercased() == "set-cookie" { cookies.append(header.value) }
+            }
+            return GatewayAnswer(
+                status: Int(response.status.code),
+                body: Array(buffer.readableBytesView),
+                contentType: response.headers.first(name: "Content-Type"),
+                newGUID: GUIDHeader.guid(in: headerPairs),
+                setCookies: cookies
+            )
+        } catch let error as GatewayCallError {
+            throw error
+        } catch {
+            throw classify(error, operation: operation)
+        }
+    }
+
+    /// Maps transport errors to the few kinds the shim reports; the text names the
+    /// gateway's address and what failed, so an operator can act on it.
+    func classify(_ error: any Error, operation: GatewayOperation) -> GatewayCallError {
+        let target = "\(baseURL.host):\(baseURL.port)"
+        let name = operation.logName
+        if let httpError = error as? HTTPClientError {
+            switch httpError {
+            case .deadlineExceeded, .readTimeout, .writeTimeout, .getConnectionFromPoolTimeout:
+                return GatewayCallError(.timeout, "the gateway at \(target) did not answer \(name) in time")
+            case .connectTimeout:
+                return GatewayCallError(.unreachable, "connecting to the gateway at \(target) timed out")
+            case .tlsHandshakeTimeout:
+                return GatewayCallError(.tls, "TLS handshake with the gateway at \(target) timed out")
+            case .remoteConnectionClosed, .uncleanShutdown, .bodyLengthMismatch:
+                return GatewayCallError(.connectionReset, "the gateway at \(target) closed the connection during \(name)")
+            case .cancelled:
+                return GatewayCallError(.timeout, "the \(name) call to \(target) was cancelled before it was answered")
+            default:
+                return GatewayCallError(.unreachable, "the \(name) call to \(target) failed (\(httpError))")
+            }
+        }
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
+            return GatewayCallError(.tls, "TLS with the gateway at \(target) failed: \(Self.tlsReason(error)); check gateway.caFile and the certificate's names")
+        }
+        if error is CancellationError {
+            return GatewayCallError(.timeout, "the \(name) call to \(target) was cancelled before it was answered")
+        }
+        if let ioError = error as? IOError {
+            switch ioError.errnoCode {
+            case ECONNREFUSED: return GatewayCallError(.unreachable, "the gateway at \(target) refused the connection")
+            case ECONNRESET, EPIPE: return GatewayCallError(.connectionReset, "the gateway at \(target) reset the connection during \(name)")
+            default: return GatewayCallError(.unreachable, "cannot reach the gateway at \(target) (errno \(ioError.errnoCode))")
+            }
+        }
+        if let connectError = error as? NIOConnectionError {
+            let refused = connectError.connectionErrors.contains { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
+            return GatewayCallError(.unreachable, refused ? "the gateway at \(target) refused the connection" : "cannot connect to the gateway at \(target)")
+        }
+        if let channelError = error as? ChannelError {
+            switch channelError {
+            case .connectTimeout: return GatewayCallError(.unreachable, "connecting to the gateway at \(target) timed out")
+            case .eof, .ioOnClosedChannel, .alreadyClosed, .outputClosed, .inputClosed:
+                return GatewayCallError(.connectionReset, "the gateway at \(target) closed the connection during \(name)")
+            default: return GatewayCallError(.unreachable, "cannot reach the gateway at \(target)")
+            }
+        }
+        return GatewayCallError(.unreachable, "the \(name) call to \(target) failed (\(String(describing: type(of: error))))")
+    }
+
+    /// A short, secret-free description of a TLS failure.
+    static func tlsReason(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") {
+            return "the gateway's certificate is not trusted"
+        }
+        if text.contains("hostname") || text.contains("unableToValidateCertificate") || text.contains("HOSTNAME") {
+            return "the gateway's certificate does not match its address"
+        }
+        if text.contains("WRONG_VERSION_NUMBER") || text.contains("wrong version") {
+            return "the gateway did not speak TLS"
+        }
+        return "handshake failed"
+    }
+
+    /// Closes pooled connections; call once, at shutdown.
+    public func shutdown() async throws {
+        try await client.shutdown()
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds, saturating.
+    public var nanoseconds: Int64 {
+        let (seconds, atto) = components
+        return seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
+            ? Int64.max : seconds * 1_000_000_000 + atto / 1_000_000_000
+    }
+}

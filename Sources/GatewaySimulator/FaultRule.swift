@@ -1,0 +1,30 @@
+/// An injected fault (PROTOCOL.md §11 "Fault-injection knobs per route").
+public struct FaultRule: Sendable {
+    public enum Action: Sendable, Equatable {
+        /// Answer HTTP 200 with this retcode instead of doing the work.
+        case retcode(String)
+        /// Answer this HTTP status with a non-JSON body.
+        case httpStatus(Int)
+        /// Send the head, then drop the connection mid-body.
+        case reset
+        /// Wait, then carry on normally.
+        case delay(Duration)
+        /// Answer HTTP 200 with a body that is not JSON.
+        case garbage
+    }
+
+    /// The operation (`resetSkill`, `login`, …) it applies to; nil: every one.
+    public var operation: String?
+    /// Only this agent; nil: every agent.
+    public var agentID: String?
+    public var action: Action
+    /// How many more requests it hits; nil: until removed.
+    public var remaining: Int?
+
+    public init(operation: String?, agentID: String? = nil, action: Action, times: Int? = 1) {
+        self.operation = operation
+        self.agentID = agentID
+        self.action = action
+        self.remaining = times
+    }
+}

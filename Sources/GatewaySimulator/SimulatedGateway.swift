@@ -1,0 +1,345 @@
+import Foundation
+
+/// The sign-in body fields the simulator checks; nil fields were missing or not strings.
+struct SignInFields: Sendable {
+    var password: String?
+    var phone: String?
+}
+
+/// The state of the simulated CC-Gateway: agents, sessions, GUIDs, events, the
+/// request journal and injected faults. Time is read from one clock and all
+/// timers (rotation, grace, unpolled sign-out) are evaluated lazily on access.
+public actor SimulatedGateway {
+    let options: SimulatorOptions
+    private var agents: [String: SimulatorOptions.Agent] = [:]
+    private var sessions: [String: Session] = [:]
+    /// GUIDs of sessions that ended (logout, displacement, expiry): a call with one gets 100-006.
+    private var deadGUIDs: Set<String> = []
+    private var journal: [JournalEntry] = []
+    private var faults: [FaultRule] = []
+    private var signInsInProgress: Set<String> = []
+    private var nodeCounter = 0
+    private(set) var signOuts: [String: String] = [:]
+
+    struct GUIDRecord {
+        let value: String
+        var supersededAt: ContinuousClock.Instant?
+    }
+
+    struct Session {
+        var guids: [GUIDRecord]
+        var pendingSetGUID: String?
+        var lastRotation: ContinuousClock.Instant
+        var lastPollActivity: ContinuousClock.Instant
+        var pollInFlight = false
+        var resetInFlight = false
+        var events: [String] = []
+        var cookie: String
+        var node: Int
+        var joinedSkills: [Int] = []
+        var current: String { guids.last!.value }
+    }
+
+    public init(options: SimulatorOptions) {
+        self.options = options
+        for agent in options.agents { agents[agent.id] = agent }
+    }
+
+    // MARK: Time-driven rules
+
+    /// Applies unpolled sign-out, dynamic rotation and grace expiry to one agent.
+    private func tick(_ id: String, now: ContinuousClock.Instant = .now) {
+        guard var session = sessions[id] else { return }
+        if !session.pollInFlight, now - session.lastPollActivity > options.unpolledTimeout {
+            end(id, reason: "unpolled")  // PROTOCOL.md §4.3
+            return
+        }
+        if options.authMode == .dynamic {
+            while now - session.lastRotation >= options.rotationInterval {
+                session.lastRotation = session.lastRotation + options.rotationInterval
+                rotate(&session, at: now)
+            }
+        }
+        session.guids.removeAll { record in
+            guard let superseded = record.supersededAt else { return false }
+            return now - superseded > options.guidGrace
+        }
+        sessions[id] = session
+    }
+
+    private func rotate(_ session: inout Session, at now: ContinuousClock.Instant) {
+        let fresh = Self.mintGUID(node: session.node)
+        session.guids[session.guids.count - 1].supersededAt = now
+        session.guids.append(GUIDRecord(value: fresh, supersededAt: nil))
+        session.pendingSetGUID = fresh
+    }
+
+    private func end(_ id: String, reason: String) {
+        if let session = sessions.removeValue(forKey: id) {
+            for record in session.guids { deadGUIDs.insert(record.value) }
+        }
+        signOuts[id] = reason
+    }
+
+    static func mintGUID(node: Int) -> String {
+        UUID().uuidString.lowercased() + ".AgentGateway\(node)"
+    }
+
+    // MARK: Authentication
+
+    /// Checks the `Guid` and `Cookie` of a call (PROTOCOL.md §3, §11 "Authentication on every other route").
+    private func authenticate(_ id: String, guid: String?, cookie: String?) -> (ok: Bool, answer: SimAnswer, state: String) {
+        tick(id)
+        guard let session = sessions[id] else { return (false, .notSignedIn, "no-session") }
+        guard let guid, !guid.isEmpty else { return (false, badGUID(), "missing") }
+        if options.requireCookie, !(cookie ?? "").contains(session.cookie) { return (false, .noRight, "no-cookie") }
+        if let record = session.guids.first(where: { $0.value == guid }) {
+            return (true, SimAnswer("0"), record.supersededAt == nil ? "current" : "grace")
+        }
+        if deadGUIDs.contains(guid) { return (false, .notSignedIn, "dead") }
+        return (false, badGUID(), "unknown")
+    }
+
+    private func badGUID() -> SimAnswer {
+        options.badGUIDRetcode == "100-006" ? .notSignedIn : .noRight
+    }
+
+    // MARK: Journal and faults
+
+    func record(_ entry: JournalEntry) -> Int {
+        var entry = entry
+        entry.sequence = journal.count + 1
+        journal.append(entry)
+        return entry.sequence
+    }
+
+    /// Every request so far.
+    public func entries() -> [JournalEntry] { journal }
+
+    public func clearJournal() { journal.removeAll() }
+
+    public func addFault(_ rule: FaultRule) { faults.append(rule) }
+
+    public func clearFaults() { faults.removeAll() }
+
+    /// The fault to apply to this request, if any (consumes one use).
+    func takeFault(operation: String, agentID: String?) -> FaultRule.Action? {
+        guard let index = faults.firstIndex(where: { rule in
+            (rule.operation == nil || rule.operation == operation) && (rule.agentID == nil || rule.agentID == agentID)
+        }) else { return nil }
+        let action = faults[index].action
+        if let remaining = faults[index].remaining {
+            if remaining <= 1 { faults.remove(at: index) } else { faults[index].remaining = remaining - 1 }
+        }
+        return action
+    }
+
+    // MARK: Inspection (tests and the admin API)
+
+    /// Whether the agent has a live session now.
+    public func isSignedIn(_ id: String) -> Bool {
+        tick(id)
+        return sessions[id] != nil
+    }
+
+    /// The skills the agent joined with its last resetskill.
+    public func joinedSkills(_ id: String) -> [Int]? { sessions[id]?.joinedSkills }
+
+    /// Every GUID the simulator ever handed out for live sessions (for redaction tests).
+    public func liveGUIDs() -> [String] { sessions.values.flatMap { $0.guids.map(\.value) } }
+
+    /// Why the agent was last signed out, if it was.
+    public func signOutReason(_ id: String) -> String? { signOuts[id] }
+
+    /// Another client force-signs the agent in: the current session is displaced
+    /// (PROTOCOL.md §2.2, reason 264); its GUIDs now get 100-006.
+    public func displace(_ id: String) {
+        tick(id)
+        guard let old = sessions[id] else { return }
+        end(id, reason: "displaced")
+        nodeCounter += 1
+        let now = ContinuousClock.now
+        let node = nodeCounter % 2
+        sessions[id] = Session(
+            guids: [GUIDRecord(value: Self.mintGUID(node: node), supersededAt: nil)], lastRotation: now,
+            lastPollActivity: now, cookie: old.cookie, node: node)
+    }
+
+    /// Expires every GUID of the agent's session without ending it (the agent's
+    /// next call gets 000-003; updateGuid with them fails too).
+    public func expireGUIDs(_ id: String) {
+        guard var session = sessions[id] else { return }
+        let fresh = Self.mintGUID(node: session.node)
+        session.guids = [GUIDRecord(value: fresh, supersededAt: nil)]
+        sessions[id] = session
+    }
+
+    /// Forgets when the agent was last polled, as if two minutes passed.
+    public func signOutUnpolled(_ id: String) {
+        end(id, reason: "unpolled")
+    }
+
+    // MARK: Sign-in, sign-out
+
+    func validAgentID(_ id: String) -> Bool {
+        guard let first = id.first, first != "0", id.allSatisfy(\.isASCII), let n = Int(id), String(n) == id else { return false }
+        return n >= 101 && n <= options.maxAgentID
+    }
+
+    /// Starts a sign-in; answers 100-021 while another for the agent is unanswered (§2.1).
+    func beginSignIn(_ id: String) -> Bool {
+        signInsInProgress.insert(id).inserted
+    }
+
+    func endSignIn(_ id: String) { signInsInProgress.remove(id) }
+
+    /// `PUT onlineagent/{id}` and `.../forcelogin` (PROTOCOL.md §2.1, §2.2).
+    func signIn(_ id: String, fields: SignInFields?, force: Bool) -> SimAnswer {
+        guard validAgentID(id) else { return .badParameter }
+        guard let password = fields?.password, let phone = fields?.phone else {
+            return SimAnswer("100-001", "sign-in parameters empty or invalid")
+        }
+        guard let agent = agents[id], agent.password == password else { return SimAnswer("100-004", "wrong user name or password") }
+        if let bound = agent.phone, bound != phone { return SimAnswer("100-013", "the phone bound to the agent is invalid") }
+        tick(id)
+        if sessions[id] != nil {
+            guard force else { return SimAnswer("100-002", "agent already signed in") }
+            end(id, reason: "forced out by forcelogin")
+        }
+        nodeCounter += 1
+        let node = nodeCounter % 2
+        let guid = Self.mintGUID(node: node)
+        let cookie = "ccgw-node=n\(node)-\(UUID().uuidString.prefix(8).lowercased())"
+        let now = ContinuousClock.now
+        var session = Session(
+            guids: [GUIDRecord(value: guid, supersededAt: nil)], lastRotation: now, lastPollActivity: now, cookie: cookie, node: node)
+        session.events = [
+            "{\"eventType\":\"AgentOther_InService\",\"workNo\":\"\(id)\",\"content\":null}",
+            "{\"eventType\":\"AgentState_Ready\",\"workNo\":\"\(id)\",\"content\":null}",
+        ]
+        sessions[id] = session
+        signOuts[id] = nil
+        let loginTime = Int(Date().timeIntervalSince1970 * 1000)
+        var answer = SimAnswer(
+            "0", "",
+            result: "{\"vdnid\":1,\"workno\":\"\(id)\",\"mediatype\":\"TTF\",\"loginTime\":\"\(loginTime)\",\"isForceChange\":\"false\",\"serverName\":\"AgentGateway\",\"timeRemaining\":\"\"}")
+        answer.setGUID = guid
+        if options.sendPlainGuidHeader { answer.plainGuidHeader = guid }
+        if options.requireCookie { answer.setCookie = cookie + "; Path=/; HttpOnly; Secure" }
+        return answer
+    }
+
+    /// `DELETE onlineagent/{id}/logout` (§2.3).
+    func logout(_ id: String, guid: String?, cookie: String?) -> SimAnswer {
+        let auth = authenticate(id, guid: guid, cookie: cookie)
+        guard auth.ok else { return auth.answer }
+        end(id, reason: "logout")
+        return SimAnswer("0", "success", result: "{}")
+    }
+
+    /// `PUT onlineagent/{id}/updateGuid` (§3.3): a new GUID in `result.guid`; the old one gets the grace period.
+    func updateGuid(_ id: String, guid: String?, cookie: String?) -> SimAnswer {
+        let auth = authenticate(id, guid: guid, cookie: cookie)
+        guard auth.ok, var session = sessions[id] else { return auth.answer }
+        let fresh = Self.mintGUID(node: session.node)
+        session.guids[session.guids.count - 1].supersededAt = .now
+        session.guids.append(GUIDRecord(value: fresh, supersededAt: nil))
+        session.lastRotation = .now
+        session.pendingSetGUID = nil
+        sessions[id] = session
+        return SimAnswer("0", "success", result: "{\"guid\":\"\(fresh)\"}")
+    }
+
+    // MARK: resetskill
+
+    /// Starts `POST onlineagent/{id}/resetskill/{autoflag}` (§5.1); the answer comes from `finishResetSkill`.
+    func beginResetSkill(_ id: String, guid: String?, cookie: String?) -> (answer: SimAnswer?, guidState: String) {
+        let auth = authenticate(id, guid: guid, cookie: cookie)
+        guard auth.ok else { return (auth.answer, auth.state) }
+        if options.rejectOverlappingCalls, sessions[id]!.resetInFlight { return (.repeated, auth.state) }
+        sessions[id]!.resetInFlight = true
+        return (nil, auth.state)
+    }
+
+    func finishResetSkill(_ id: String, autoflag: String, skillid: String?, phonelinkage: String?) -> SimAnswer {
+        sessions[id]?.resetInFlight = false
+        guard var session = sessions[id], let agent = agents[id] else { return .notSignedIn }
+        if let phonelinkage, phonelinkage != "0", phonelinkage != "1" { return .badParameter }
+        guard agent.phone != nil else { return SimAnswer("100-013", "no phone bound to the agent") }
+        var joined: [Int]
+        if autoflag == "true" {
+            joined = agent.skills
+        } else {
+            let text = skillid ?? ""
+            guard text.utf8.count <= options.maxSkillIDLength else { return .badParameter }
+            var requested: [Int] = []
+            if !text.isEmpty {
+                for part in text.split(separator: ";", omittingEmptySubsequences: false) {
+                    guard let n = Int(part), n >= 0 else { return .badParameter }
+                    requested.append(n)
+                }
+            }
+            joined = agent.skills.filter { requested.contains($0) }
+        }
+        joined.sort()
+        session.joinedSkills = joined
+        sessions[id] = session
+        var answer = SimAnswer("0", "success", result: "{}")
+        answer.joinedSkills = joined
+        return answer
+    }
+
+    /// `GET onlineagent/{id}/agentskills` (§5.2).
+    func agentSkills(_ id: String, guid: String?, cookie: String?) -> SimAnswer {
+        let auth = authenticate(id, guid: guid, cookie: cookie)
+        guard auth.ok, let agent = agents[id] else { return auth.answer }
+        let list = agent.skills.map { "{\"name\":\"skill\($0)\",\"id\":\($0),\"mediatype\":5}" }.joined(separator: ",")
+        return SimAnswer("0", "success", result: "[\(list)]")
+    }
+
+    // MARK: Event polling
+
+    enum PollStart {
+        case answer(SimAnswer, String)
+        case hold(String)
+    }
+
+    /// Starts `GET agentevent/{id}` (§4.1): answers at once with a queued event, else holds.
+    func beginPoll(_ id: String, guid: String?, cookie: String?) -> PollStart {
+        let auth = authenticate(id, guid: guid, cookie: cookie)
+        guard auth.ok else { return .answer(auth.answer, auth.state) }
+        if options.rejectOverlappingCalls, sessions[id]!.pollInFlight { return .answer(.repeated, auth.state) }
+        sessions[id]!.lastPollActivity = .now
+        if let ready = pollReady(id) { return .answer(ready, auth.state) }
+        sessions[id]!.pollInFlight = true
+        return .hold(auth.state)
+    }
+
+    /// The answer for a held poll if one is due now: a queued event, a rotated GUID, or the session's end.
+    func pollReady(_ id: String) -> SimAnswer? {
+        tick(id)
+        guard var session = sessions[id] else { return .notSignedIn }
+        guard !session.events.isEmpty || session.pendingSetGUID != nil else { return nil }
+        var answer = SimAnswer("0")
+        if !session.events.isEmpty { answer.eventJSON = session.events.removeFirst() }
+        answer.setGUID = session.pendingSetGUID
+        session.pendingSetGUID = nil
+        session.pollInFlight = false
+        session.lastPollActivity = .now
+        sessions[id] = session
+        return answer
+    }
+
+    /// Ends a held poll at the end of its hold: `{"message":"","retcode":"0"}` (§4.1).
+    func finishPoll(_ id: String) -> SimAnswer {
+        if let ready = pollReady(id) { return ready }
+        sessions[id]?.pollInFlight = false
+        sessions[id]?.lastPollActivity = .now
+        return SimAnswer("0")
+    }
+
+    /// Lets a held poll go when its client disappeared.
+    func abandonPoll(_ id: String) {
+        sessions[id]?.pollInFlight = false
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+extension Simulator {
+    /// The admin API: `GET /__sim/journal`, `DELETE /__sim/journal`,
+    /// `POST /__sim/faults` (`{"operation":"resetSkill","retcode":"000-003","times":1}`,
+    /// or `"http":503`, `"reset":true`, `"garbage":true`, `"delayMs":500`),
+    /// `DELETE /__sim/faults`, `GET /__sim/agents/{id}`,
+    /// `POST /__sim/agents/{id}/displace`, `POST /__sim/agents/{id}/expire-guid`.
+    func addAdminRoutes(to router: Router<Context>) {
+        let gateway = self.gateway
+        router.get("/__sim/journal") { _, _ in
+            let data = try JSONEncoder().encode(await gateway.entries())
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        router.delete("/__sim/journal") { _, _ in
+            await gateway.clearJournal()
+            return Response(status: .noContent)
+        }
+        router.delete("/__sim/faults") { _, _ in
+            await gateway.clearFaults()
+            return Response(status: .noContent)
+        }
+        router.post("/__sim/faults") { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 16)
+            guard let json = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+                throw HTTPError(.badRequest, message: "send a JSON object")
+            }
+            let action: FaultRule.Action
+            if let code = json["retcode"] as? String {
+                action = .retcode(code)
+            } else if let status = json["http"] as? Int {
+                action = .httpStatus(status)
+            } else if json["reset"] as? Bool == true {
+                action = .reset
+            } else if json["garbage"] as? Bool == true {
+                action = .garbage
+            } else if let ms = json["delayMs"] as? Int {
+                action = .delay(.milliseconds(ms))
+            } else {
+                throw HTTPError(.badRequest, message: "give retcode, http, reset, garbage or delayMs")
+            }
+            await gateway.addFault(
+                FaultRule(operation: json["operation"] as? String, agentID: json["agentId"] as? String, action: action, times: json["times"] as? Int ?? 1))
+            return Response(status: .created)
+        }
+        router.get("/__sim/agents/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            let signedIn = await gateway.isSignedIn(id)
+            let skills = await gateway.joinedSkills(id)
+            var object: [String: Any] = ["agentId": id, "signedIn": signedIn]
+            if let skills { object["joinedSkills"] = skills }
+            if let reason = await gateway.signOutReason(id) { object["signOutReason"] = reason }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+        router.post("/__sim/agents/:id/displace") { _, context in
+            await gateway.displace(context.parameters.get("id") ?? "")
+            return Response(status: .noContent)
+        }
+        router.post("/__sim/agents/:id/expire-guid") { _, context in
+            await gateway.expireGUIDs(context.parameters.get("id") ?? "")
+            return Response(status: .noContent)
+        }
+    }
+}

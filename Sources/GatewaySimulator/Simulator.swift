@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+public import Logging
+import NIOCore
+import NIOSSL
+public import ServiceLifecycle
+
+/// A CC-Gateway simulator on loopback: HTTPS with a private CA minted at start
+/// (or plain HTTP), the gateway's routes, and an admin API. Runs as a `Service`.
+public struct Simulator: Service {
+    public let options: SimulatorOptions
+    public let gateway: SimulatedGateway
+    /// The CA that signed the simulator's certificate; nil when serving plain HTTP.
+    public let certificateAuthority: PrivateCA?
+    let host: String
+    let port: Int
+    let logger: Logger
+    let onServerRunning: @Sendable (Int) async -> Void
+
+    /// - Parameters:
+    ///   - tls: serve HTTPS with a freshly minted private CA.
+    ///   - port: 0 picks a free port, reported through `onServerRunning`.
+    public init(
+        options: SimulatorOptions, host: String = "127.0.0.1", port: Int = 0, tls: Bool = true, logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws {
+        self.options = options
+        self.gateway = SimulatedGateway(options: options)
+        self.certificateAuthority = tls ? try PrivateCA() : nil
+        self.host = host
+        self.port = port
+        self.logger = logger
+        self.onServerRunning = onServerRunning
+    }
+
+    public func run() async throws {
+        let router = buildRouter()
+        let configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil)
+        let report = onServerRunning
+        if let ca = certificateAuthority {
+            var tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(ca.serverCertificatePEM.utf8), format: .pem))],
+                privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(ca.serverKeyPEM.utf8), format: .pem)))
+            tls.minimumTLSVersion = .tlsv12
+            let app = Application(
+                router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration,
+                onServerRunning: { await report($0.localAddress?.port ?? 0) }, logger: logger)
+            try await app.run()
+        } else {
+            let app = Application(
+                router: router, configuration: configuration,
+                onServerRunning: { await report($0.localAddress?.port ?? 0) }, logger: logger)
+            try await app.run()
+        }
+    }
+}

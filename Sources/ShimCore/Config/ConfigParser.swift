@@ -1,0 +1,166 @@
+import Yams
+
+/// Turns the YAML config into a validated `ShimConfig`.
+///
+/// Strict by design: an unknown key, a missing required key, a bad duration or
+/// a second secret source is an error that names the key and line, so a typo
+/// never silently falls back to a default.
+public enum ConfigParser {
+    static let topKeys = ["listen", "gateway", "sessions", "agents", "logging"]
+    static let listenKeys = ["host", "port"]
+    static let gatewayKeys = ["url", "authMode", "caFile", "connectTimeout", "requestTimeout", "pollTimeout"]
+    static let sessionKeys = ["signInAtStartup", "forceLogin", "signOutOnShutdown", "pollInterval"]
+    static let agentKeys = ["id", "phone", "password", "passwordFile", "passwordEnv", "signIn"]
+    static let loggingKeys = ["level", "format"]
+    /// Sign-in body fields the config may not set through `signIn`: they come from other keys.
+    static let reservedSignInFields = ["password", "phonenum"]
+
+    /// Parses and validates a whole config document.
+    public static func parse(yaml: String) throws(ConfigError) -> ShimConfig {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw ConfigError(key: "", line: nil, problem: "the file is empty")
+            }
+            root = node
+        } catch let error as ConfigError {
+            throw error
+        } catch let error as YamlError {
+            throw Self.describe(error)
+        } catch {
+            throw ConfigError(key: "", line: nil, problem: "cannot be read as YAML")
+        }
+        let top = try YAMLMappingReader(root, path: "", allowed: topKeys)
+
+        let gatewayNode = try top.requireNode("gateway")
+        let gateway = try parseGateway(try YAMLMappingReader(gatewayNode, path: "gateway", allowed: gatewayKeys))
+        var config = ShimConfig(gateway: gateway, agents: [])
+        if let node = top.node("listen") {
+            let reader = try YAMLMappingReader(node, path: "listen", allowed: listenKeys)
+            if let host = try reader.string("host") {
+                guard !host.isEmpty else { throw reader.fail("host", "must not be empty") }
+                config.listen.host = host
+            }
+            if let port = try reader.int("port", in: 0...65535) { config.listen.port = port }
+        }
+        if let node = top.node("sessions") {
+            let reader = try YAMLMappingReader(node, path: "sessions", allowed: sessionKeys)
+            if let v = try reader.bool("signInAtStartup") { config.sessions.signInAtStartup = v }
+            if let v = try reader.bool("forceLogin") { config.sessions.forceLogin = v }
+            if let v = try reader.bool("signOutOnShutdown") { config.sessions.signOutOnShutdown = v }
+            if let v = try reader.duration("pollInterval") { config.sessions.pollInterval = v }
+        }
+        if let node = top.node("logging") {
+            let reader = try YAMLMappingReader(node, path: "logging", allowed: loggingKeys)
+            if let level = try reader.choice("level", of: ShimConfig.LogLevel.self) { config.logging.level = level }
+            if let format = try reader.string("format") {
+                guard let value = ShimConfig.LogFormat(rawValue: format) else {
+                    throw reader.fail("format", "must be json or text")
+                }
+                config.logging.format = value
+            }
+        }
+        if let node = top.node("agents") {
+            guard case .sequence(let sequence) = node else {
+                throw top.fail("agents", "must be a list of agents (- id: ...)")
+            }
+            var ids = Set<AgentID>()
+            for (index, item) in sequence.enumerated() {
+                let agent = try parseAgent(item, path: "agents[\(index)]")
+                guard ids.insert(agent.id).inserted else {
+                    throw ConfigError(key: "agents[\(index)].id", line: item.mark?.line, problem: "agent \(agent.id) is listed twice")
+                }
+                config.agents.append(agent)
+            }
+        }
+        return config
+    }
+
+    static func parseGateway(_ reader: YAMLMappingReader) throws(ConfigError) -> ShimConfig.Gateway {
+        let urlText = try reader.requireString("url")
+        guard let url = GatewayURL(urlText) else {
+            throw reader.fail("url", "must be https://host[:port] (or http:// for labs), without a path")
+        }
+        _ = try reader.requireNode("authMode")
+        guard let mode = try reader.string("authMode").flatMap(ShimConfig.AuthMode.init(rawValue:)) else {
+            throw reader.fail("authMode", "must be static (AUTHMODE=1) or dynamic (AUTHMODE=2)")
+        }
+        var gateway = ShimConfig.Gateway(url: url, authMode: mode)
+        if let caFile = try reader.string("caFile") {
+            guard !caFile.isEmpty else { throw reader.fail("caFile", "must not be empty") }
+            guard url.isTLS else { throw reader.fail("caFile", "is set but gateway.url is not https://") }
+            gateway.caFile = caFile
+        }
+        let minimum = Duration.milliseconds(1)
+        if let v = try reader.duration("connectTimeout", minimum: minimum) { gateway.connectTimeout = v }
+        if let v = try reader.duration("requestTimeout", minimum: minimum) { gateway.requestTimeout = v }
+        if let v = try reader.duration("pollTimeout", minimum: minimum) { gateway.pollTimeout = v }
+        return gateway
+    }
+
+    static func parseAgent(_ node: Node, path: String) throws(ConfigError) -> ShimConfig.Agent {
+        let reader = try YAMLMappingReader(node, path: path, allowed: agentKeys)
+        let idText = try reader.requireString("id")
+        guard let id = AgentID(idText) else {
+            throw reader.fail("id", "must be an agent id from 101 to 999999 in plain digits")
+        }
+        let phone = try reader.requireString("phone")
+        guard phone.count <= 24 else { throw reader.fail("phone", "must be at most 24 characters (PROTOCOL.md §2.1)") }
+
+        var sources: [SecretSource] = []
+        if reader.has("password") { sources.append(.inline(try reader.string("password") ?? "")) }
+        if reader.has("passwordFile") {
+            guard let p = try reader.string("passwordFile"), !p.isEmpty else { throw reader.fail("passwordFile", "must not be empty") }
+            sources.append(.file(path: p))
+        }
+        if reader.has("passwordEnv") {
+            guard let e = try reader.string("passwordEnv"), !e.isEmpty else { throw reader.fail("passwordEnv", "must not be empty") }
+            sources.append(.environment(name: e))
+        }
+        guard sources.count == 1 else {
+            throw ConfigError(
+                key: reader.path, line: reader.line,
+                problem: sources.isEmpty
+                    ? "needs one of password, passwordFile or passwordEnv"
+                    : "has more than one of password, passwordFile and passwordEnv; keep exactly one")
+        }
+        var fields: [ShimConfig.SignInField] = []
+        if let signIn = reader.node("signIn") {
+            guard case .mapping(let mapping) = signIn else { throw reader.fail("signIn", "must be a mapping of sign-in body fields") }
+            for (key, value) in mapping {
+                let name = key.scalar?.string ?? ""
+                let keyPath = "\(path).signIn.\(name)"
+                guard !name.isEmpty else { throw ConfigError(key: "\(path).signIn", line: key.mark?.line, problem: "keys must be plain strings") }
+                guard !reservedSignInFields.contains(name) else {
+                    throw ConfigError(key: keyPath, line: key.mark?.line, problem: "is set from the agent's password/phone keys, not here")
+                }
+                guard case .scalar(let scalar) = value else {
+                    throw ConfigError(key: keyPath, line: value.mark?.line, problem: "must be a string, number or boolean")
+                }
+                fields.append(.init(name: name, value: jsonValue(of: scalar)))
+            }
+        }
+        return ShimConfig.Agent(id: id, phone: phone, password: sources[0], signIn: fields, keyPath: path)
+    }
+
+    /// A plain YAML scalar as the JSON value the gateway expects; quoted scalars stay strings.
+    static func jsonValue(of scalar: Node.Scalar) -> JSONValue {
+        let text = scalar.string
+        guard scalar.style == .plain else { return .string(text) }
+        if text == "true" { return .bool(true) }
+        if text == "false" { return .bool(false) }
+        if let int = Int64(text), String(int) == text { return .integer(int) }
+        return .string(text)
+    }
+
+    static func describe(_ error: YamlError) -> ConfigError {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return ConfigError(key: "", line: mark.line, problem: "is not valid YAML: \(problem)")
+        case .reader(let problem, _, _, _):
+            return ConfigError(key: "", line: nil, problem: "is not valid YAML: \(problem)")
+        default:
+            return ConfigError(key: "", line: nil, problem: "is not valid YAML")
+        }
+    }
+}

@@ -1,0 +1,129 @@
+/// The daemon's whole configuration, as read from YAML and validated.
+/// Secrets are still references here; the server resolves them at start.
+public struct ShimConfig: Sendable, Equatable {
+    public var listen: Listen
+    public var gateway: Gateway
+    public var sessions: Sessions
+    public var agents: [Agent]
+    public var logging: LogSettings
+
+    /// Where the shim accepts its callers.
+    public struct Listen: Sendable, Equatable {
+        public var host = "127.0.0.1"
+        public var port = 8080
+        public init() {}
+    }
+
+    /// How the shim reaches the CC-Gateway.
+    public struct Gateway: Sendable, Equatable {
+        public var url: GatewayURL
+        public var authMode: AuthMode
+        /// PEM bundle of the CAs that may sign the gateway's certificate; nil: the system store.
+        public var caFile: String?
+        public var connectTimeout: Duration = .seconds(2)
+        /// Budget for one inbound request, retries and recovery included.
+        public var requestTimeout: Duration = .seconds(10)
+        /// Read timeout of one event poll; must exceed the gateway's ~10 s hold (PROTOCOL.md §4.1, §8 pitfall 8).
+        public var pollTimeout: Duration = .seconds(15)
+
+        public init(url: GatewayURL, authMode: AuthMode) {
+            self.url = url
+            self.authMode = authMode
+        }
+    }
+
+    /// The gateway's `AUTHMODE` (PROTOCOL.md §3).
+    public enum AuthMode: String, Sendable, Equatable {
+        /// AUTHMODE=1: one GUID per session.
+        case `static`
+        /// AUTHMODE=2 (the gateway's default): the GUID rotates, delivered by event polls.
+        case dynamic
+    }
+
+    /// Session policy.
+    public struct Sessions: Sendable, Equatable {
+        public var signInAtStartup = false
+        /// On 100-002, take the session over with forcelogin (displaces whoever holds it).
+        public var forceLogin = false
+        public var signOutOnShutdown = true
+        /// Gap between event polls; the gateway advises 200–500 ms (PROTOCOL.md §4.1).
+        public var pollInterval: Duration = .milliseconds(300)
+        public init() {}
+    }
+
+    /// One agent the shim manages.
+    public struct Agent: Sendable, Equatable {
+        public var id: AgentID
+        public var phone: String
+        public var password: SecretSource
+        /// Extra sign-in body fields (PROTOCOL.md §2.1), e.g. `status: 4`.
+        public var signIn: [SignInField]
+        /// The config path of the agent entry, e.g. `agents[0]`, for error messages.
+        public var keyPath: String
+
+        public init(id: AgentID, phone: String, password: SecretSource, signIn: [SignInField] = [], keyPath: String) {
+            self.id = id
+            self.phone = phone
+            self.password = password
+            self.signIn = signIn
+            self.keyPath = keyPath
+        }
+    }
+
+    /// One extra sign-in body field.
+    public struct SignInField: Sendable, Equatable {
+        public var name: String
+        public var value: JSONValue
+        public init(name: String, value: JSONValue) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// Log output.
+    public struct LogSettings: Sendable, Equatable {
+        public var level: LogLevel = .info
+        public var format: LogFormat = .json
+        public init(level: LogLevel = .info, format: LogFormat = .json) {
+            self.level = level
+            self.format = format
+        }
+    }
+
+    /// swift-log's levels, by their names.
+    public enum LogLevel: String, Sendable, Equatable, CaseIterable {
+        case trace, debug, info, notice, warning, error, critical
+    }
+
+    /// How log lines are written to stdout.
+    public enum LogFormat: String, Sendable, Equatable {
+        case json, text
+    }
+
+    public init(listen: Listen = Listen(), gateway: Gateway, sessions: Sessions = Sessions(), agents: [Agent], logging: LogSettings = LogSettings()) {
+        self.listen = listen
+        self.gateway = gateway
+        self.sessions = sessions
+        self.agents = agents
+        self.logging = logging
+    }
+}
+
+/// Where a secret comes from. The value itself is read by the server at start.
+public enum SecretSource: Sendable, Equatable {
+    /// Written in the config file (labs and demos).
+    case inline(String)
+    /// A file; one trailing newline is stripped.
+    case file(path: String)
+    /// An environment variable.
+    case environment(name: String)
+
+    /// The config key that names this source, e.g. `passwordFile`.
+    public func key(prefix: String) -> String {
+        switch self {
+        case .inline: prefix
+        case .file: prefix + "File"
+        case .environment: prefix + "Env"
+        }
+    }
+}

@@ -1,0 +1,89 @@
+extension ResetSkillRequest {
+    /// The fields `POST /v1/agents/{id}/reset-skill` accepts.
+    public static let bodyFields = ["skills", "allConfiguredSkills", "phoneLinkage"]
+
+    /// Validates the JSON body of `POST /v1/agents/{agentId}/reset-skill`.
+    ///
+    /// Rules (issue #2): a JSON object; exactly one of `skills` (array of
+    /// positive integers, possibly empty) or `allConfiguredSkills: true`
+    /// (`allConfiguredSkills: false` beside `skills` is allowed; `true` beside
+    /// a non-empty list is not); optional boolean `phoneLinkage`; no other
+    /// field, so a typo such as `phonelinkage` is named instead of ignored.
+    public static func parse(agent: AgentID, body: some Collection<UInt8>) throws(ValidationError) -> ResetSkillRequest {
+        guard !body.isEmpty else { throw ValidationError("the request body is missing; send a JSON object such as {\"skills\": [3, 7]}") }
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(body)
+        } catch {
+            throw ValidationError("the request body is not valid JSON: \(error.description)")
+        }
+        guard case .object(let members) = json else {
+            throw ValidationError("the request body must be a JSON object, not a \(json.typeName)")
+        }
+        var seen = Set<String>()
+        for member in members {
+            guard bodyFields.contains(member.key) else {
+                throw ValidationError("unknown field '\(Self.printable(member.key))'; accepted fields are skills, allConfiguredSkills, phoneLinkage")
+            }
+            guard seen.insert(member.key).inserted else {
+                throw ValidationError("field '\(member.key)' appears more than once")
+            }
+        }
+
+        var all = false
+        if let value = json["allConfiguredSkills"] {
+            guard case .bool(let flag) = value else {
+                throw ValidationError("field 'allConfiguredSkills' must be a boolean, not a \(value.typeName)")
+            }
+            all = flag
+        }
+        var phoneLinkage: Bool?
+        if let value = json["phoneLinkage"] {
+            guard case .bool(let flag) = value else {
+                throw ValidationError("field 'phoneLinkage' must be a boolean, not a \(value.typeName)")
+            }
+            phoneLinkage = flag
+        }
+        var skillIDs: [Int64]?
+        if let value = json["skills"] {
+            guard case .array(let elements) = value else {
+                throw ValidationError("field 'skills' must be an array of positive integers, not a \(value.typeName)")
+            }
+            var ids: [Int64] = []
+            ids.reserveCapacity(elements.count)
+            for (index, element) in elements.enumerated() {
+                guard case .integer(let id) = element, id > 0 else {
+                    throw ValidationError("skills[\(index)] must be a positive integer")
+                }
+                ids.append(id)
+            }
+            skillIDs = ids
+        }
+
+        let selection: SkillSelection
+        switch (all, skillIDs) {
+        case (true, let ids?) where !ids.isEmpty:
+            throw ValidationError("send either a non-empty 'skills' list or 'allConfiguredSkills': true, not both")
+        case (true, _):
+            selection = .allConfigured
+        case (false, nil):
+            throw ValidationError("send 'skills' (an array of skill ids; [] leaves every queue) or 'allConfiguredSkills': true")
+        case (false, let ids?):
+            switch SkillSelection.validated(ids) {
+            case .success(let s): selection = s
+            case .failure(.tooLong(let length)):
+                throw ValidationError("the skill ids join to \(length) characters; the gateway accepts at most \(SkillSelection.maxSkillIDLength)")
+            case .failure(.notPositive):
+                throw ValidationError("skill ids must be positive integers")
+            }
+        }
+        return ResetSkillRequest(agent: agent, selection: selection, phoneLinkage: phoneLinkage)
+    }
+
+    /// A field name cut to a readable length with control characters dropped, so
+    /// an error message cannot be used to inject log lines or echo a large body.
+    static func printable(_ text: String) -> String {
+        let cleaned = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }))
+        return cleaned.count > 40 ? String(cleaned.prefix(40)) + "…" : cleaned
+    }
+}

@@ -1,0 +1,24 @@
+/// Thrown when an inbound request's time budget runs out.
+struct DeadlineExceeded: Error {}
+
+/// Runs `body`, cancelling it and throwing `DeadlineExceeded` when `deadline` passes first.
+/// `body` must honour cancellation (gateway calls and lock waits do).
+func withDeadline<T: Sendable>(
+    _ deadline: ContinuousClock.Instant, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(until: deadline, clock: .continuous)
+            throw DeadlineExceeded()
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next() else { throw DeadlineExceeded() }
+        return first
+    }
+}
+
+extension ContinuousClock.Instant {
+    /// Time left until this instant, never negative.
+    var remaining: Duration { max(.zero, self - .now) }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import ShimCore
+
+/// Reads the secrets a config refers to: inline values, files, environment
+/// variables. Errors name the key (`agents[0].passwordFile`) and never the value.
+struct SecretResolver: Sendable {
+    var environment: @Sendable (String) -> String? = { ProcessInfo.processInfo.environment[$0] }
+    var readFile: @Sendable (String) throws -> Data = { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+
+    /// The value of one secret; one trailing newline of a file is stripped.
+    func resolve(_ source: SecretSource, key: String) throws(ConfigError) -> String {
+        switch source {
+        case .inline(let value):
+            guard !value.isEmpty else { throw ConfigError(key: key, line: nil, problem: "must not be empty") }
+            return value
+        case .environment(let name):
+            guard let value = environment(name) else {
+                throw ConfigError(key: key, line: nil, problem: "names the environment variable \(name), which is not set")
+            }
+            guard !value.isEmpty else { throw ConfigError(key: key, line: nil, problem: "names the environment variable \(name), which is empty") }
+            return value
+        case .file(let path):
+            let data: Data
+            do {
+                data = try readFile(path)
+            } catch {
+                throw ConfigError(key: key, line: nil, problem: "cannot read the file \(path)")
+            }
+            guard var text = String(data: data, encoding: .utf8) else {
+                throw ConfigError(key: key, line: nil, problem: "the file \(path) is not UTF-8 text")
+            }
+            if text.hasSuffix("\r\n") { text.removeLast(2) } else if text.hasSuffix("\n") { text.removeLast() }
+            guard !text.isEmpty else { throw ConfigError(key: key, line: nil, problem: "the file \(path) is empty") }
+            return text
+        }
+    }
+
+    /// Every agent's password, by agent id.
+    func passwords(for config: ShimConfig) throws(ConfigError) -> [AgentID: String] {
+        var passwords: [AgentID: String] = [:]
+        for agent in config.agents {
+            passwords[agent.id] = try resolve(agent.password, key: "\(agent.keyPath).\(agent.password.key(prefix: "password"))")
+        }
+        return passwords
+    }
+}

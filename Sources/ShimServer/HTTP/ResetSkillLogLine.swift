@@ -1,0 +1,50 @@
+import Logging
+import ShimCore
+
+/// The one structured log line written for every resetskill call, under the
+/// gateway's own method name `resetSkill` (PROTOCOL.md §1.3).
+struct ResetSkillLogLine {
+    let route: String
+    let started = ContinuousClock.now
+    var agent: AgentID?
+    var request: ResetSkillRequest?
+    var retcode: Retcode?
+    var attempts = 0
+    var errorCode: String?
+
+    init(route: String) { self.route = route }
+
+    func emit(to logger: Logger, status: Int) {
+        let elapsed = ContinuousClock.now - started
+        var metadata: Logger.Metadata = [
+            "method": "resetSkill",
+            "route": .string(route),
+            "agent.id": .string(agent?.rawValue ?? "-"),
+            "skills": .string(request?.selection.logDescription ?? "-"),
+            "phoneLinkage": .string(request?.phoneLinkage.map { $0 ? "1" : "0" } ?? "-"),
+            "gateway.retcode": .string(retcode?.rawValue ?? "-"),
+            "http.status": .stringConvertible(status),
+            "attempts": .stringConvertible(attempts),
+            "duration_ms": .string(String(format2: Double(elapsed.nanosecondsApprox) / 1e6)),
+        ]
+        if let errorCode { metadata["error.code"] = .string(errorCode) }
+        let level: Logger.Level = status >= 500 ? .warning : .info
+        logger.log(level: level, "resetSkill", metadata: metadata)
+    }
+}
+
+extension Duration {
+    var nanosecondsApprox: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}
+
+extension String {
+    /// A number with two decimals, without Foundation's locale handling.
+    init(format2 value: Double) {
+        let hundredths = Int64((value * 100).rounded())
+        let whole = hundredths / 100
+        let fraction = abs(hundredths % 100)
+        self = "\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+}

@@ -1,0 +1,276 @@
+import Foundation
+import GatewayClient
+import Logging
+import ShimCore
+
+/// The one owner of an agent's gateway session: its GUID, cookies and sign-in state.
+///
+/// Every request for the agent goes through here, so requests never race each
+/// other into the gateway: sign-in and GUID refresh are single-flight, and
+/// resetskill calls pass one at a time (`resetLock`). Each sign-in starts a new
+/// *generation*; a poll loop or a late answer that belongs to an older generation
+/// can no longer change the session (a late 100-006 from the previous session's
+/// poll must not end the new one).
+actor AgentSession {
+    nonisolated let agentID: AgentID
+    let agent: ShimConfig.Agent
+    private let password: String
+    let gateway: GatewayHTTPClient
+    let settings: SessionSettings
+    let logger: Logger
+    private let pollers: PollerLauncher
+
+    /// The GUID to send and the sign-in it belongs to.
+    struct Credentials: Sendable, Equatable {
+        let guid: String
+        let generation: Int
+    }
+
+    private(set) var current: Credentials?
+    private var generation = 0
+    private(set) var cookies = CookieJar()
+    private let signInFlight = SingleFlight<Credentials>()
+    private let refreshFlight = SingleFlight<Credentials>()
+    /// At most one resetskill per agent in flight (PROTOCOL.md §7: the gateway refuses repeats before an answer).
+    nonisolated let resetLock = AsyncFIFOLock()
+
+    // Status, for /v1/agents.
+    private var signIns = 0
+    private var rotations = 0
+    private var guidIssuedAt: ContinuousClock.Instant?
+    private var lastPollAt: Date?
+    private(set) var lastError: String?
+
+    init(agent: ShimConfig.Agent, password: String, gateway: GatewayHTTPClient, settings: SessionSettings, pollers: PollerLauncher, logger: Logger) {
+        self.agentID = agent.id
+        self.agent = agent
+        self.password = password
+        self.gateway = gateway
+        self.settings = settings
+        self.pollers = pollers
+        var logger = logger
+        logger[metadataKey: "agent.id"] = "\(agent.id)"
+        self.logger = logger
+    }
+
+    // MARK: Credentials
+
+    /// The current credentials, signing in first (single-flight) if there are none.
+    func credentials() async throws -> Credentials {
+        if let current { return current }
+        return try await signInFlight.run { try await self.signIn(forced: false) }
+    }
+
+    /// Makes sure the agent is signed in (used at start-up when `signInAtStartup`).
+    func ensureSignedIn() async throws {
+        _ = try await credentials()
+    }
+
+    /// Gets a fresh GUID after the gateway refused one (000-003), single-flight.
+    ///
+    /// First `updateGuid` with the newest GUID held (PROTOCOL.md §3.3); if the
+    /// gateway refuses that too, `forcelogin`: it is the shim's own session that
+    /// went stale, so taking it back displaces no one else (issue #2, Recovery).
+    func refreshGUID(after stale: Credentials) async throws -> Credentials {
+        if let current, current != stale { return current }  // someone already refreshed it
+        return try await refreshFlight.run { try await self.performRefresh(stale: stale) }
+    }
+
+    private func performRefresh(stale: Credentials) async throws -> Credentials {
+        guard let held = current, held.generation == stale.generation else {
+            return try await credentials()
+        }
+        let answer = try await call(.updateGuid(agentID), guid: held.guid, timeout: settings.requestTimeout)
+        if answer.retcode == .success, let guid = answer.envelope.success?.updatedGUID ?? answer.newGUID {
+            replaceGUID(guid, generation: held.generation)
+            logger.info("updateGuid", metadata: ["method": "updateGuid", "gateway.retcode": "0"])
+            return current ?? held
+        }
+        logger.warning(
+            "updateGuid refused; taking the session back with forceLogin",
+            metadata: ["method": "updateGuid", "gateway.retcode": "\(answer.retcode?.rawValue ?? "http \(answer.status)")"])
+        return try await signInFlight.run { try await self.signIn(forced: true) }
+    }
+
+    /// Forgets the session of `generation` (the gateway said it is gone); the next
+    /// request signs in again. A stale generation changes nothing.
+    func invalidate(generation: Int, reason: String) {
+        guard let current, current.generation == generation else { return }
+        self.current = nil
+        lastError = reason
+        logger.warning("session lost", metadata: ["reason": "\(reason)"])
+    }
+
+    // MARK: Sign-in
+
+    /// Signs in (`login`, or `forceLogin` when `forced`); on 100-002 falls back to
+    /// forcelogin only when the config allows it (PROTOCOL.md §2.1, §8 pitfall 5).
+    /// Transient answers are retried a bounded number of times inside `requestTimeout`.
+    private func signIn(forced: Bool) async throws -> Credentials {
+        let deadline = ContinuousClock.now + settings.requestTimeout
+        var force = forced
+        var retries = 0
+        while true {
+            let operation: GatewayOperation = force ? .forceLogin(agentID) : .login(agentID)
+            let answer: GatewayAnswer
+            do {
+                answer = try await call(operation, guid: nil, body: signInBody(), timeout: deadline.remaining)
+            } catch let failure as GatewayFailure {
+                if failure.kind == .unreachable, retries < settings.maxTransientRetries, try await backoff(&retries, deadline) { continue }
+                recordError("\(operation.logName): \(failure.message)")
+                throw failure
+            }
+            let retcode = answer.retcode
+            switch retcode?.disposition {
+            case .success?:
+                guard let guid = answer.newGUID else {
+                    recordError("\(operation.logName) answered 0 without a Set-GUID header")
+                    throw GatewayFailure(.gatewayError, "the gateway accepted \(operation.logName) but sent no GUID (no Set-GUID or Guid header)", retcode: retcode)
+                }
+                let credentials = install(guid: guid)
+                logger.info(
+                    "\(operation.logName)",
+                    metadata: ["method": "\(operation.logName)", "gateway.retcode": "0", "session.generation": "\(credentials.generation)"])
+                return credentials
+            case .alreadySignedIn?:
+                if !force, settings.forceLogin {
+                    logger.notice("agent already signed in elsewhere; forceLogin is on, taking the session over", metadata: ["method": "login", "gateway.retcode": "100-002"])
+                    force = true
+                    continue
+                }
+                recordError("login: 100-002 agent already signed in elsewhere")
+                throw GatewayFailure(
+                    .signedInElsewhere, "agent \(agentID) is already signed in elsewhere and sessions.forceLogin is off", retcode: retcode)
+            case .retryLater?, nil where answer.status >= 500:
+                if retries < settings.maxTransientRetries, try await backoff(&retries, deadline) { continue }
+                recordError("\(operation.logName): \(retcode?.rawValue ?? "HTTP \(answer.status)")")
+                throw GatewayFailure(.signInFailed, "sign-in kept failing: \(Self.describe(answer))", retcode: retcode)
+            default:
+                recordError("\(operation.logName): \(retcode?.rawValue ?? "HTTP \(answer.status)")")
+                logger.warning("\(operation.logName) failed", metadata: ["method": "\(operation.logName)", "gateway.retcode": "\(retcode?.rawValue ?? "none")", "http.status": "\(answer.status)"])
+                throw GatewayFailure(.signInFailed, "sign-in failed: \(Self.describe(answer))", retcode: retcode)
+            }
+        }
+    }
+
+    /// The sign-in body: password and phone from the agent's keys, then its extra `signIn` fields (PROTOCOL.md §2.1).
+    private func signInBody() -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [("password", .string(password)), ("phonenum", .string(agent.phone))]
+        for field in agent.signIn { members.append((field.name, field.value)) }
+        return .object(members)
+    }
+
+    /// Starts a new generation with `guid` and its poll loop.
+    private func install(guid: String) -> Credentials {
+        generation += 1
+        let credentials = Credentials(guid: guid, generation: generation)
+        current = credentials
+        signIns += 1
+        rotations = 0
+        guidIssuedAt = .now
+        lastError = nil
+        pollers.launch(self, generation: generation)
+        return credentials
+    }
+
+    // MARK: Calls
+
+    /// One gateway call with the agent's cookies; keeps any cookie and GUID the answer carries.
+    func call(_ operation: GatewayOperation, guid: String?, body: JSONValue? = nil, timeout: Duration) async throws -> GatewayAnswer {
+        let generationAtSend = current?.generation
+        let answer: GatewayAnswer
+        do {
+            answer = try await gateway.send(operation, guid: guid, cookies: cookies.cookieHeader, body: body, timeout: timeout)
+        } catch {
+            throw GatewayFailure(error)
+        }
+        for cookie in answer.setCookies { cookies.store(setCookie: cookie) }
+        // A robust client takes Set-GUID from any answer, not only polls (PROTOCOL.md §3.2).
+        // Sign-in GUIDs are installed by signIn; others update the generation they were sent under.
+        if operation.needsGUID, let guid = answer.newGUID, let generationAtSend {
+            replaceGUID(guid, generation: generationAtSend)
+        }
+        return answer
+    }
+
+    /// Replaces the GUID of `generation` atomically (AUTHMODE 2 rotation, updateGuid).
+    func replaceGUID(_ guid: String, generation: Int) {
+        guard let current, current.generation == generation, current.guid != guid else { return }
+        self.current = Credentials(guid: guid, generation: generation)
+        rotations += 1
+        guidIssuedAt = .now
+    }
+
+    /// Sleeps before retry `retries + 1` if that still fits before `deadline`.
+    func backoff(_ retries: inout Int, _ deadline: ContinuousClock.Instant) async throws -> Bool {
+        retries += 1
+        let pause = settings.backoff(attempt: retries, base: settings.retryBackoff, cap: .seconds(2))
+        guard deadline.remaining > pause else { return false }
+        try await Task.sleep(for: pause)
+        return true
+    }
+
+    func recordError(_ text: String) { lastError = text }
+
+    /// A short description of an answer that failed, for error messages: retcode and
+    /// gateway message, never headers.
+    static func describe(_ answer: GatewayAnswer) -> String {
+        switch answer.envelope {
+        case .success(let envelope) where answer.status == 200:
+            return envelope.message.isEmpty ? "retcode \(envelope.retcode)" : "retcode \(envelope.retcode) (\(envelope.message.prefix(200)))"
+        case .success(let envelope):
+            return "HTTP \(answer.status), retcode \(envelope.retcode)"
+        case .failure(let error):
+            return "HTTP \(answer.status), \(error.reason)"
+        }
+    }
+
+    // MARK: Polling and status
+
+    /// Records a successful poll.
+    func polled() { lastPollAt = Date() }
+
+    /// Signs the agent out (`logout`) if it is signed in; used at shutdown.
+    func signOut() async {
+        guard let held = current else { return }
+        current = nil
+        do {
+            let answer = try await call(.logout(agentID), guid: held.guid, timeout: settings.signOutTimeout)
+            logger.info("logout", metadata: ["method": "logout", "gateway.retcode": "\(answer.retcode?.rawValue ?? "http \(answer.status)")"])
+        } catch let failure as GatewayFailure {
+            logger.warning("logout failed", metadata: ["method": "logout", "error": "\(failure.message)"])
+        } catch {
+            logger.warning("logout failed", metadata: ["method": "logout"])
+        }
+    }
+
+    /// The agent's status for the API.
+    func status(now: Date = Date()) -> AgentStatus {
+        AgentStatus(
+            agentId: agentID.rawValue,
+            signedIn: current != nil,
+            authMode: settings.authMode.rawValue,
+            guidAgeSeconds: current == nil ? nil : guidIssuedAt.map { Double(($0.duration(to: .now)).nanoseconds) / 1e9 },
+            lastPollAt: lastPollAt.map { ISO8601DateFormatter.rfc3339.string(from: $0) },
+            signIns: signIns,
+            rotations: rotations,
+            lastError: lastError
+        )
+    }
+}
+
+extension ISO8601DateFormatter {
+    /// RFC 3339 with fractional seconds, UTC.
+    nonisolated(unsafe) static let rfc3339: ISO8601DateFormatter = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }()
+}
+
+extension Result {
+    var success: Success? {
+        if case .success(let value) = self { return value }
+        return nil
+    }
+}

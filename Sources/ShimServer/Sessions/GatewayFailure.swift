@@ -1,0 +1,34 @@
+import GatewayClient
+import ShimCore
+
+/// A gateway-side reason an inbound request could not be served. Each kind
+/// maps to one HTTP status and error code at the edge (issue #2's table).
+struct GatewayFailure: Error, Sendable, Equatable {
+    enum Kind: String, Sendable {
+        case signInFailed = "gateway_sign_in_failed"
+        case signedInElsewhere = "agent_signed_in_elsewhere"
+        case sessionLost = "gateway_session_lost"
+        case gatewayError = "gateway_error"
+        case unreachable = "gateway_unreachable"
+        case timeout = "gateway_timeout"
+    }
+
+    let kind: Kind
+    let message: String
+    let retcode: Retcode?
+
+    init(_ kind: Kind, _ message: String, retcode: Retcode? = nil) {
+        self.kind = kind
+        self.message = message
+        self.retcode = retcode
+    }
+
+    /// A transport failure of one gateway call.
+    init(_ error: GatewayCallError) {
+        switch error.kind {
+        case .timeout: self.init(.timeout, error.message)
+        case .responseTooLarge: self.init(.gatewayError, error.message)
+        case .unreachable, .tls, .connectionReset: self.init(.unreachable, error.message)
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import ShimCore
+
+/// The timing and policy every agent session follows.
+struct SessionSettings: Sendable {
+    var authMode: ShimConfig.AuthMode
+    var forceLogin: Bool
+    var pollInterval: Duration
+    var pollTimeout: Duration
+    var requestTimeout: Duration
+    /// Retries after the first attempt for transient failures (100-007, 000-004,
+    /// connection refused or reset, HTTP 5xx), all inside `requestTimeout`.
+    var maxTransientRetries = 3
+    /// First backoff step; doubled per retry, with jitter.
+    var retryBackoff: Duration = .milliseconds(100)
+    /// Cap of the poll loop's backoff after failed polls.
+    var maxPollBackoff: Duration = .seconds(5)
+    /// Budget of the sign-out calls at shutdown.
+    var signOutTimeout: Duration = .seconds(3)
+
+    init(config: ShimConfig) {
+        authMode = config.gateway.authMode
+        forceLogin = config.sessions.forceLogin
+        pollInterval = config.sessions.pollInterval
+        pollTimeout = config.gateway.pollTimeout
+        requestTimeout = config.gateway.requestTimeout
+    }
+
+    /// Backoff before retry number `attempt` (1-based): base·2^(attempt-1), ±50 % jitter, capped.
+    func backoff(attempt: Int, base: Duration, cap: Duration) -> Duration {
+        let exponent = min(max(attempt - 1, 0), 16)
+        let raw = min(base * (1 << exponent), cap)
+        return raw * Double.random(in: 0.5...1.5)
+    }
+}

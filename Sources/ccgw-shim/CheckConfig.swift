@@ -1,0 +1,24 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ShimCore
+import ShimServer
+
+/// `ccgw-shim check-config --config FILE`: the start-up checks, without starting.
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Validate a config file (and the secrets and CA file it names); exit 0 or 1.")
+
+    @Option(name: .shortAndLong, help: "Path of the YAML config.")
+    var config: String
+
+    func run() throws {
+        do {
+            let loaded = try ConfigLoader().load(path: config)
+            print("config OK: gateway \(loaded.config.gateway.url) (\(loaded.config.gateway.authMode)), \(loaded.config.agents.count) agent(s), listening on \(loaded.config.listen.host):\(loaded.config.listen.port)")
+        } catch {
+            FileHandle.standardError.write(Data("ccgw-shim: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
