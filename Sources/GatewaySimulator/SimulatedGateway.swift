@@ -155,14 +155,19 @@ public actor SimulatedGateway {
     /// (PROTOCOL.md §2.2, reason 264); its GUIDs now get 100-006.
     public func displace(_ id: String) {
         tick(id)
-        guard let old = sessions[id] else { return }
+        guard sessions[id] != nil else { return }
         end(id, reason: "displaced")
+        signInElsewhere(id)
+    }
+
+    /// Another client (an agent's desktop) signs the agent in; the shim's sign-in then gets 100-002.
+    public func signInElsewhere(_ id: String) {
         nodeCounter += 1
         let now = ContinuousClock.now
         let node = nodeCounter % 2
         sessions[id] = Session(
             guids: [GUIDRecord(value: Self.mintGUID(node: node), supersededAt: nil)], lastRotation: now,
-            lastPollActivity: now, cookie: old.cookie, node: node)
+            lastPollActivity: now, cookie: "ccgw-node=elsewhere", node: node)
     }
 
     /// Expires every GUID of the agent's session without ending it (the agent's

@@ -43,6 +43,8 @@ public struct Simulator: Service {
                 certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(ca.serverCertificatePEM.utf8), format: .pem))],
                 privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(ca.serverKeyPEM.utf8), format: .pem)))
             tls.minimumTLSVersion = .tlsv12
+            // Do not wait 5 s for a close_notify from clients that already left (tests stop quickly).
+            tls.shutdownTimeout = .milliseconds(200)
             let app = Application(
                 router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration,
                 onServerRunning: { await report($0.localAddress?.port ?? 0) }, logger: logger)

@@ -1,0 +1,192 @@
+import AsyncHTTPClient
+import Foundation
+import GatewaySimulator
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import ShimCore
+import Synchronization
+@testable import ShimServer
+
+/// A real shim (its whole service group, real sockets) in front of a real
+/// simulator (HTTPS with a private CA minted for this test), both on loopback.
+final class Harness: Sendable {
+    let simulator: Simulator
+    let shimPort: Int
+    let logs: LogCapture
+    let client: HTTPClient
+    let caFile: String
+    private let shimGroup: ServiceGroup
+    private let shimStopped: AsyncStream<Void>
+    private let stopped = Mutex(false)
+
+    var gateway: SimulatedGateway { simulator.gateway }
+
+    init(simulator: Simulator, shimPort: Int, logs: LogCapture, client: HTTPClient, caFile: String, shimGroup: ServiceGroup, shimStopped: AsyncStream<Void>) {
+        self.simulator = simulator
+        self.shimPort = shimPort
+        self.logs = logs
+        self.client = client
+        self.caFile = caFile
+        self.shimGroup = shimGroup
+        self.shimStopped = shimStopped
+    }
+
+    struct Reply: Sendable {
+        let status: Int
+        let headers: [(String, String)]
+        let body: String
+        var json: JSONValue? { try? JSONParser.parse(body) }
+        var errorCode: String? { json?["error"]?["code"]?.stringValue }
+        var errorRetcode: JSONValue? { json?["error"]?["retcode"] }
+        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+    }
+
+    /// One request to the shim.
+    func request(_ method: String, _ path: String, body: String? = nil, headers: [(String, String)] = []) async throws -> Reply {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(shimPort)\(path)")
+        request.method = .init(rawValue: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let buffer = try await response.body.collect(upTo: 1 << 20)
+        return Reply(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: String(buffer: buffer))
+    }
+
+    func resetSkill(_ agent: String = "1001", _ body: String = #"{"skills":[1,2]}"#, headers: [(String, String)] = []) async throws -> Reply {
+        try await request("POST", "/v1/agents/\(agent)/reset-skill", body: body, headers: headers)
+    }
+
+    /// The simulator's journal entries for one operation.
+    func journal(_ operation: String) async -> [JournalEntry] {
+        await gateway.entries().filter { $0.operation == operation }
+    }
+
+    /// Gracefully stops the shim (as SIGTERM would) and waits until it has stopped.
+    func stopShim() async {
+        let first = stopped.withLock { stopped in
+            defer { stopped = true }
+            return !stopped
+        }
+        if first { await shimGroup.triggerGracefulShutdown() }
+        for await _ in shimStopped { break }
+    }
+}
+
+/// Agents the simulator knows by default; the shim config names 1001–1003.
+let testAgents: [SimulatorOptions.Agent] = [
+    .init(id: "1001", password: "pw-1001-Secret!", phone: "70001", skills: [1, 2, 3, 7]),
+    .init(id: "1002", password: "pw-1002-Secret!", phone: "70002", skills: [1, 2, 3, 7]),
+    .init(id: "1003", password: "pw-1003-Secret!", phone: "70003", skills: [4, 5]),
+]
+
+/// Fast timers for tests: short poll hold, no rotation unless a test asks.
+func testSimulatorOptions(_ mode: SimulatorOptions.AuthMode = .dynamic) -> SimulatorOptions {
+    var options = SimulatorOptions(agents: testAgents)
+    options.authMode = mode
+    options.pollHold = .milliseconds(300)
+    return options
+}
+
+/// The shim config used by default; `extra` edits are plain text substitutions.
+func testShimYAML(gatewayURL: String, caFile: String, authMode: String = "dynamic", forceLogin: Bool = false,
+                  requestTimeout: String = "5s", signInAtStartup: Bool = false, agents: String? = nil) -> String {
+    """
+    listen: {host: 127.0.0.1, port: 0}
+    gateway:
+      url: \(gatewayURL)
+      authMode: \(authMode)
+      caFile: \(caFile)
+      connectTimeout: 1s
+      requestTimeout: \(requestTimeout)
+      pollTimeout: 3s
+    sessions:
+      forceLogin: \(forceLogin)
+      signInAtStartup: \(signInAtStartup)
+      pollInterval: 50ms
+    agents:
+    \(agents ?? """
+      - {id: "1001", phone: "70001", password: "pw-1001-Secret!"}
+      - {id: "1002", phone: "70002", password: "pw-1002-Secret!"}
+      - {id: "1003", phone: "70003", password: "pw-1003-Secret!"}
+    """)
+    logging: {level: trace, format: json}
+    """
+}
+
+/// Runs `body` against a fresh simulator and shim; stops both afterwards.
+/// `yaml` builds the shim config from the simulator's URL and CA file.
+func withHarness(
+    simulator options: SimulatorOptions = testSimulatorOptions(),
+    yaml: @escaping @Sendable (_ gatewayURL: String, _ caFile: String) -> String = { testShimYAML(gatewayURL: $0, caFile: $1) },
+    _ body: (Harness) async throws -> Void
+) async throws {
+    let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+    let (simPorts, simPortContinuation) = AsyncStream.makeStream(of: Int.self)
+    let simulator = try Simulator(options: options, logger: quiet, onServerRunning: { simPortContinuation.yield($0) })
+    let simGroup = ServiceGroup(services: [simulator], logger: quiet)
+    let caFile = FileManager.default.temporaryDirectory.appendingPathComponent("ccgw-test-ca-\(UUID().uuidString).pem").path
+    try Data(simulator.certificateAuthority!.caCertificatePEM.utf8).write(to: URL(fileURLWithPath: caFile))
+    defer { try? FileManager.default.removeItem(atPath: caFile) }
+    let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    do {
+        try await run(simulator: simulator, simGroup: simGroup, simPorts: simPorts, caFile: caFile, client: client, yaml: yaml, body)
+    } catch {
+        try? await client.shutdown()
+        throw error
+    }
+    try await client.shutdown()
+}
+
+private func run(
+    simulator: Simulator, simGroup: ServiceGroup, simPorts: AsyncStream<Int>, caFile: String, client: HTTPClient,
+    yaml: @escaping @Sendable (String, String) -> String, _ body: (Harness) async throws -> Void
+) async throws {
+    let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await simGroup.run() }
+        var portIterator = simPorts.makeAsyncIterator()
+        let gatewayPort = await portIterator.next()!
+        let logs = LogCapture()
+        do {
+            let loaded = try ConfigLoader().load(yaml: yaml("https://127.0.0.1:\(gatewayPort)", caFile))
+            let logger = makeLogger(loaded.config.logging, write: { logs.append($0) })
+            let (shimPorts, shimPortContinuation) = AsyncStream.makeStream(of: Int.self)
+            let app = try buildApplication(loaded: loaded, logger: logger, onServerRunning: { shimPortContinuation.yield($0) })
+            let shimGroup = ServiceGroup(services: [app], logger: quiet)
+            let (stopped, stoppedContinuation) = AsyncStream.makeStream(of: Void.self)
+            group.addTask {
+                defer { stoppedContinuation.finish() }
+                try await shimGroup.run()
+            }
+            var shimIterator = shimPorts.makeAsyncIterator()
+            let shimPort = await shimIterator.next()!
+            let harness = Harness(
+                simulator: simulator, shimPort: shimPort, logs: logs, client: client, caFile: caFile, shimGroup: shimGroup, shimStopped: stopped)
+            do {
+                try await body(harness)
+            } catch {
+                await harness.stopShim()
+                await simGroup.triggerGracefulShutdown()
+                throw error
+            }
+            let shimStopStarted = ContinuousClock.now
+            await harness.stopShim()
+            if ProcessInfo.processInfo.environment["HARNESS_TIMING"] != nil { print("SHIMSTOP took \(ContinuousClock.now - shimStopStarted)") }
+            if ProcessInfo.processInfo.environment["HARNESS_DUMP_LOGS"] != nil {
+                for line in logs.all { print("LOG \(shimPort): \(line)") }
+            }
+        } catch {
+            await simGroup.triggerGracefulShutdown()
+            throw error
+        }
+        let stopStarted = ContinuousClock.now
+        await simGroup.triggerGracefulShutdown()
+        try await group.waitForAll()
+        if ProcessInfo.processInfo.environment["HARNESS_TIMING"] != nil { print("SIMSTOP took \(ContinuousClock.now - stopStarted)") }
+    }
+}
