@@ -92,12 +92,13 @@ public actor SimulatedGateway {
         tick(id)
         guard let session = sessions[id] else { return (false, .notSignedIn, "no-session") }
         guard let guid, !guid.isEmpty else { return (false, badGUID(), "missing") }
-        if options.requireCookie, !(cookie ?? "").contains(session.cookie) { return (false, .noRight, "no-cookie") }
-        if let record = session.guids.first(where: { $0.value == guid }) {
-            return (true, SimAnswer("0"), record.supersededAt == nil ? "current" : "grace")
+        guard let record = session.guids.first(where: { $0.value == guid }) else {
+            // A GUID of a session that ended (displaced, signed out): that session is gone (§2.2).
+            if deadGUIDs.contains(guid) { return (false, .notSignedIn, "dead") }
+            return (false, badGUID(), "unknown")
         }
-        if deadGUIDs.contains(guid) { return (false, .notSignedIn, "dead") }
-        return (false, badGUID(), "unknown")
+        if options.requireCookie, !(cookie ?? "").contains(session.cookie) { return (false, .noRight, "no-cookie") }
+        return (true, SimAnswer("0"), record.supersededAt == nil ? "current" : "grace")
     }
 
     private func badGUID() -> SimAnswer {

@@ -1,0 +1,203 @@
+import Foundation
+import GatewaySimulator
+import ShimCore
+import Testing
+
+/// Each recovery row of issue #2, against the simulator's injected faults.
+@Suite(.timeLimit(.minutes(1))) struct RecoveryTests {
+    /// Signs agent 1001 in with a first successful call and clears the journal.
+    func warmUp(_ h: Harness) async throws {
+        #expect(try await h.resetSkill().status == 200)
+        await h.gateway.clearJournal()
+    }
+
+    @Test func staleGUIDIsRefreshedWithUpdateGuidAndReplayedOnce() async throws {
+        try await withHarness { (h: Harness) async throws in
+            try await warmUp(h)
+            await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .retcode("000-003")))
+            let reply = try await h.resetSkill()
+            #expect(reply.status == 200)
+            #expect(await h.journal("resetSkill").count == 2)
+            #expect(await h.journal("updateGuid").count == 1)
+            #expect(await h.journal("login").isEmpty)
+            #expect(await h.journal("forceLogin").isEmpty)
+            // The replay carried the GUID updateGuid handed out.
+            #expect(await h.journal("resetSkill").last?.guidState == "current")
+            let status = try await h.request("GET", "/v1/agents/1001")
+            #expect(status.json?["rotations"] == .integer(1))
+        }
+    }
+
+    @Test func refusedUpdateGuidFallsBackToForceLogin() async throws {
+        try await withHarness { (h: Harness) async throws in
+            try await warmUp(h)
+            await h.gateway.expireGUIDs("1001")  // every GUID the shim holds is now unknown: 000-003
+            let reply = try await h.resetSkill()
+            #expect(reply.status == 200)
+            #expect(await h.journal("updateGuid").map(\.retcode) == ["000-003"])
+            #expect(await h.journal("forceLogin").map(\.retcode) == ["0"])
+            #expect(await h.journal("resetSkill").map(\.retcode).suffix(2) == ["000-003", "0"])
+        }
+    }
+
+    @Test func persistentStaleGUIDEndsAsSessionLost() async throws {
+        try await withHarness { (h: Harness) async throws in
+            try await warmUp(h)
+            await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .retcode("000-003"), times: 2))
+            let reply = try await h.resetSkill()
+            #expect(reply.status == 502)
+            #expect(reply.errorCode == "gateway_session_lost")
+            #expect(reply.errorRetcode == "000-003")
+            #expect(await h.journal("resetSkill").count == 2)  // one replay, never more
+        }
+    }
+
+    @Test func lostSessionIsSignedInAgainAndReplayed() async throws {
+        try await withHarness { (h: Harness) async throws in
+            try await warmUp(h)
+            await h.gateway.signOutUnpolled("1001")  // the gateway dropped the agent: 100-006
+            let reply = try await h.resetSkill()
+            #expect(reply.status == 200)
+            #expect(await h.journal("resetSkill").map(\.retcode) == ["100-006", "0"])
+            #expect(await h.journal("login").map(\.retcode) == ["0"])
+            let status = try await h.request("GET", "/v1/agents/1001")
+            #expect(status.json?["signIns"] == .integer(2))
+        }
+    }
+
+    @Test func sessionStillGoneAfterReplayIsReported() async throws {
+        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1, forceLogin: true) }) { (h: Harness) async throws in
+            try await warmUp(h)
+            await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .retcode("100-006"), times: 2))
+            let reply = try await h.resetSkill()
+            #expect(reply.status == 502)
+            #expect(reply.errorCode == "gateway_session_lost")
+            #expect(reply.errorRetcode == "100-006")
+            #expect(await h.journal("resetSkill").count == 2)
+        }
+    }
+
+    @Test func transientGatewayFailureIsRetried() async throws {
+        try await withHarness { (h: Harness) async throws in
+            try await warmUp(h)
+            await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .retcode("100-007"), times: 2))
+            let reply = try await h.resetSkill()
+            #expect(reply.status == 200)
+            #expect(await h.journal("resetSkill").map(\.retcode) == ["100-007", "100-007", "0"])
+        }
+    }
+
+    @Test func persistentGatewayFailureIsBoundedAndReported() async throws {
+        try await withHarness { (h: Harness) async throws in
+            try await warmUp(h)
+            await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .retcode("100-007"), times: nil))
+            let reply = try await h.resetSkill()
+            #expect(reply.status == 502)
+            #expect(reply.errorCode == "gateway_error")
+            #expect(reply.errorRetcode == "100-007")
+            #expect(await h.journal("resetSkill").count == 4)  // first try + 3 retries
+        }
+    }
+
+    @Test func parameterErrorIsNotRetried() async throws {
+        try await withHarness { (h: Harness) async throws in
+            try await warmUp(h)
+            await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .retcode("000-002")))
+            let reply = try await h.resetSkill()
+            #expect(reply.status == 400)
+            #expect(reply.errorCode == "gateway_rejected")
+            #expect(reply.errorRetcode == "000-002")
+            #expect(await h.journal("resetSkill").count == 1)
+        }
+    }
+
+    @Test func unknownRetcodeIsReportedWithoutRetry() async throws {
+        try await withHarness { (h: Harness) async throws in
+            try await warmUp(h)
+            await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .retcode("100-009")))
+            let reply = try await h.resetSkill()
+            #expect(reply.status == 502)
+            #expect(reply.errorCode == "gateway_error")
+            #expect(reply.errorRetcode == "100-009")
+            #expect(await h.journal("resetSkill").count == 1)
+        }
+    }
+
+    @Test(arguments: [
+        (FaultRule.Action.httpStatus(503), 1, 200, String?.none),
+        (.httpStatus(503), 10, 502, "gateway_error"),
+        (.reset, 1, 200, nil),
+        (.reset, 10, 502, "gateway_unreachable"),
+        (.garbage, 1, 502, "gateway_error"),
+    ])
+    func transportFaultsOnResetSkill(action: FaultRule.Action, times: Int, status: Int, code: String?) async throws {
+        try await withHarness { (h: Harness) async throws in
+            try await warmUp(h)
+            await h.gateway.addFault(FaultRule(operation: "resetSkill", action: action, times: times))
+            let reply = try await h.resetSkill()
+            #expect(reply.status == status)
+            #expect(reply.errorCode == code)
+            if case .garbage = action { #expect(await h.journal("resetSkill").count == 1) }
+        }
+    }
+
+    @Test func slowGatewayGivesTimeout() async throws {
+        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1, requestTimeout: "600ms") }) { (h: Harness) async throws in
+            try await warmUp(h)
+            await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .delay(.seconds(2))))
+            let started = ContinuousClock.now
+            let reply = try await h.resetSkill()
+            #expect(reply.status == 504)
+            #expect(reply.errorCode == "gateway_timeout")
+            #expect(ContinuousClock.now - started < .seconds(2))
+        }
+    }
+
+    @Test func wrongPasswordIsASignInFailure() async throws {
+        try await withHarness(yaml: {
+            testShimYAML(gatewayURL: $0, caFile: $1, agents: "  - {id: \"1001\", phone: \"70001\", password: wrong-password}")
+        }) { (h: Harness) async throws in
+            let reply = try await h.resetSkill()
+            #expect(reply.status == 502)
+            #expect(reply.errorCode == "gateway_sign_in_failed")
+            #expect(reply.errorRetcode == "100-004")
+            #expect(!reply.body.contains("wrong-password"))
+            #expect(await h.journal("resetSkill").isEmpty)
+        }
+    }
+
+    @Test func alreadySignedInWithoutForceLoginIsAConflict() async throws {
+        try await withHarness { (h: Harness) async throws in
+            await h.gateway.signInElsewhere("1001")
+            let reply = try await h.resetSkill()
+            #expect(reply.status == 409)
+            #expect(reply.errorCode == "agent_signed_in_elsewhere")
+            #expect(reply.errorRetcode == "100-002")
+            #expect(await h.journal("forceLogin").isEmpty)
+            #expect(await h.journal("resetSkill").isEmpty)
+        }
+    }
+
+    @Test func alreadySignedInWithForceLoginTakesTheSessionOver() async throws {
+        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1, forceLogin: true) }) { (h: Harness) async throws in
+            await h.gateway.signInElsewhere("1001")
+            let reply = try await h.resetSkill()
+            #expect(reply.status == 200)
+            #expect(await h.journal("login").map(\.retcode) == ["100-002"])
+            #expect(await h.journal("forceLogin").map(\.retcode) == ["0"])
+            let status = try await h.request("GET", "/v1/agents/1001")
+            #expect(status.json?["signIns"] == .integer(1))
+        }
+    }
+
+    @Test func displacedSessionRecoversOnlyWithForceLogin() async throws {
+        try await withHarness { (h: Harness) async throws in
+            try await warmUp(h)
+            await h.gateway.displace("1001")  // someone force-signed the agent in elsewhere
+            let reply = try await h.resetSkill()
+            // 100-006 → sign in again → 100-002 → forceLogin is off → 409, nobody displaced.
+            #expect(reply.status == 409)
+            #expect(await h.journal("forceLogin").isEmpty)
+        }
+    }
+}
