@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import ShimCore
 
 /// The one error type of the HTTP edge: it knows its status, code and message,
@@ -45,6 +46,8 @@ struct APIError: Error, Sendable {
             return error
         case let failure as GatewayFailure:
             return APIError(failure)
+        case is NIOTooManyBytesError:
+            return APIError(.contentTooLarge, "payload_too_large", "the request body is over \(maxBodyBytes) bytes")
         case is DeadlineExceeded:
             return APIError(.gatewayTimeout, "gateway_timeout", "no answer from the gateway within gateway.requestTimeout")
         case let error as HTTPError:

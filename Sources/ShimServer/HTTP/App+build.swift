@@ -1,4 +1,5 @@
 import GatewayClient
+import HTTPTypes
 public import Hummingbird
 public import Logging
 import NIOCore
@@ -50,7 +51,24 @@ func buildRouter(registry: SessionRegistry, requestTimeout: Duration) -> Router<
     router.get("/v1/agents/:agentId", use: agents.get)
     router.post("/v1/agents/:agentId/reset-skill", use: resetSkill.resetSkill)
     router.post("/agentgateway/resource/onlineagent/:agentId/resetskill/:autoflag", use: resetSkill.compatResetSkill)
+    // Hummingbird answers 404 for a known path with the wrong method; say 405 and what is allowed.
+    refuseOtherMethods(router, "/healthz", allow: .get)
+    refuseOtherMethods(router, "/v1/agents", allow: .get)
+    refuseOtherMethods(router, "/v1/agents/:agentId", allow: .get)
+    refuseOtherMethods(router, "/v1/agents/:agentId/reset-skill", allow: .post)
+    refuseOtherMethods(router, "/agentgateway/resource/onlineagent/:agentId/resetskill/:autoflag", allow: .post)
     return router
+}
+
+/// Registers 405 answers with an `Allow` header for the methods a path does not serve.
+private func refuseOtherMethods(_ router: Router<ShimRequestContext>, _ path: RouterPath, allow: HTTPRequest.Method) {
+    for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] where method != allow {
+        router.on(path, method: method) { _, _ -> Response in
+            var error = APIError(.methodNotAllowed, "method_not_allowed", "\(path) accepts \(allow.rawValue) only")
+            error.headers[.allow] = allow.rawValue
+            throw error
+        }
+    }
 }
 
 /// Makes the shim's logger: one line per event, JSON or text, at the configured level.
