@@ -112,6 +112,7 @@ let package = Package(
             dependencies: [
                 "ShimCore",
                 "ShimServer",
+                "GatewayClient",
                 "GatewaySimulator",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -5,7 +5,8 @@ import X509
 
 /// A throwaway certificate authority and a server certificate it signed, minted
 /// at start so no committed certificate can expire. The server certificate names
-/// `localhost`, `127.0.0.1` and `::1` plus any extra DNS names given.
+/// the given hosts (DNS names or IPv4/IPv6 literals); by default `localhost`,
+/// `127.0.0.1` and `::1`.
 public struct PrivateCA: Sendable {
     /// The CA certificate (PEM): what a client must trust.
     public let caCertificatePEM: String
@@ -14,7 +15,7 @@ public struct PrivateCA: Sendable {
     public let serverKeyPEM: String
 
     /// Mints a CA named `commonName` and a server certificate valid for a day.
-    public init(commonName: String = "ccgw-sim private CA", serverNames: [String] = []) throws {
+    public init(commonName: String = "ccgw-sim private CA", hosts: [String] = ["localhost", "127.0.0.1", "::1"]) throws {
         let now = Date()
         let caKey = P256.Signing.PrivateKey()
         let caName = try DistinguishedName {
@@ -37,12 +38,10 @@ public struct PrivateCA: Sendable {
             issuerPrivateKey: .init(caKey)
         )
         let serverKey = P256.Signing.PrivateKey()
-        var names: [GeneralName] = [
-            .dnsName("localhost"),
-            .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
-            .ipAddress(ASN1OctetString(contentBytes: ArraySlice([UInt8](repeating: 0, count: 15) + [1]))),
-        ]
-        names += serverNames.map { GeneralName.dnsName($0) }
+        let names = hosts.map { host -> GeneralName in
+            if let bytes = Self.ipBytes(host) { return .ipAddress(ASN1OctetString(contentBytes: ArraySlice(bytes))) }
+            return .dnsName(host)
+        }
         let serverCertificate = try Certificate(
             version: .v3,
             serialNumber: .init(),
@@ -63,5 +62,14 @@ public struct PrivateCA: Sendable {
         caCertificatePEM = try caCertificate.serializeAsPEM().pemString
         serverCertificatePEM = try serverCertificate.serializeAsPEM().pemString
         serverKeyPEM = serverKey.pemRepresentation
+    }
+
+    /// The address bytes of an IPv4 or IPv6 literal, or nil for a DNS name.
+    static func ipBytes(_ host: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, host, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
+        return nil
     }
 }

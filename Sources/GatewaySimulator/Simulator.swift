@@ -21,13 +21,15 @@ public struct Simulator: Service {
     /// - Parameters:
     ///   - tls: serve HTTPS with a freshly minted private CA.
     ///   - port: 0 picks a free port, reported through `onServerRunning`.
+    ///   - certificateHosts: the names and addresses the server certificate is valid for.
     public init(
-        options: SimulatorOptions, host: String = "127.0.0.1", port: Int = 0, tls: Bool = true, logger: Logger,
+        options: SimulatorOptions, host: String = "127.0.0.1", port: Int = 0, tls: Bool = true,
+        certificateHosts: [String] = ["localhost", "127.0.0.1", "::1"], logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws {
         self.options = options
         self.gateway = SimulatedGateway(options: options)
-        self.certificateAuthority = tls ? try PrivateCA() : nil
+        self.certificateAuthority = tls ? try PrivateCA(hosts: certificateHosts) : nil
         self.host = host
         self.port = port
         self.logger = logger

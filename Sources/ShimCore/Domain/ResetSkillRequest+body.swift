@@ -80,10 +80,14 @@ extension ResetSkillRequest {
         return ResetSkillRequest(agent: agent, selection: selection, phoneLinkage: phoneLinkage)
     }
 
-    /// A field name cut to a readable length with control characters dropped, so
-    /// an error message cannot be used to inject log lines or echo a large body.
+    /// How an unknown field is named in the error: only a short identifier
+    /// (letters, digits, `_`, `-`, `.`; at most 40) is echoed, so an error body
+    /// never repeats arbitrary input such as a pasted secret or a control character.
     static func printable(_ text: String) -> String {
-        let cleaned = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }))
-        return cleaned.count > 40 ? String(cleaned.prefix(40)) + "…" : cleaned
+        let isIdentifier = !text.isEmpty && text.utf8.count <= 40 && text.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+        }
+        return isIdentifier ? text : "(a field name that is not a plain identifier)"
     }
 }

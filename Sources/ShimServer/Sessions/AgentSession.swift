@@ -173,6 +173,11 @@ actor AgentSession {
         return credentials
     }
 
+    #if DEBUG
+    /// Installs a GUID as a new sign-in, without a gateway call (tests of the generation rules).
+    func installForTest(guid: String) { _ = install(guid: guid) }
+    #endif
+
     // MARK: Calls
 
     /// One gateway call with the agent's cookies; keeps any cookie and GUID the answer carries.

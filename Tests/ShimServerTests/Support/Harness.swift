@@ -122,17 +122,21 @@ func testShimYAML(gatewayURL: String, caFile: String, authMode: String = "dynami
 /// `yaml` builds the shim config from the simulator's URL and CA file.
 func withHarness(
     simulator options: SimulatorOptions = testSimulatorOptions(),
+    certificateHosts: [String] = ["localhost", "127.0.0.1", "::1"],
     yaml: @escaping @Sendable (_ gatewayURL: String, _ caFile: String) -> String = { testShimYAML(gatewayURL: $0, caFile: $1) },
     _ body: (Harness) async throws -> Void
 ) async throws {
     let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
     let (simPorts, simPortContinuation) = AsyncStream.makeStream(of: Int.self)
-    let simulator = try Simulator(options: options, logger: quiet, onServerRunning: { simPortContinuation.yield($0) })
+    let simulator = try Simulator(options: options, certificateHosts: certificateHosts, logger: quiet, onServerRunning: { simPortContinuation.yield($0) })
     let simGroup = ServiceGroup(services: [simulator], logger: quiet)
     let caFile = FileManager.default.temporaryDirectory.appendingPathComponent("ccgw-test-ca-\(UUID().uuidString).pem").path
     try Data(simulator.certificateAuthority!.caCertificatePEM.utf8).write(to: URL(fileURLWithPath: caFile))
     defer { try? FileManager.default.removeItem(atPath: caFile) }
-    let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    // Enough connections that 500 concurrent requests really reach the shim at once.
+    var clientConfiguration = HTTPClient.Configuration()
+    clientConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 600)
+    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     do {
         try await run(simulator: simulator, simGroup: simGroup, simPorts: simPorts, caFile: caFile, client: client, yaml: yaml, body)
     } catch {

@@ -1,0 +1,12 @@
+import GatewayClient
+import ShimCore
+@testable import ShimServer
+
+enum GatewayHTTPClientForTest {
+    /// A client for a config, without its CA file (never used to send).
+    static func make(_ config: ShimConfig) throws -> GatewayHTTPClient {
+        var gateway = config.gateway
+        gateway.caFile = nil
+        return try GatewayHTTPClient(gateway: gateway, maxConnections: 1)
+    }
+}
