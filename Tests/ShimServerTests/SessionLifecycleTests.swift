@@ -113,6 +113,21 @@ import Testing
         }
     }
 
+    @Test func shutdownFinishesInFlightRequestsBeforeSigningOut() async throws {
+        try await withHarness { (h: Harness) async throws in
+            #expect(try await h.resetSkill().status == 200)
+            await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .delay(.milliseconds(600))))
+            async let slow = h.resetSkill()
+            try await Task.sleep(for: .milliseconds(200))  // the slow call is at the gateway now
+            await h.stopShim()
+            #expect(try await slow.status == 200)
+            let journal = await h.gateway.entries()
+            let lastReset = journal.lastIndex { $0.operation == "resetSkill" }
+            let logout = journal.firstIndex { $0.operation == "logout" }
+            #expect(lastReset != nil && logout != nil && lastReset! < logout!)
+        }
+    }
+
     @Test func signInAtStartupSignsEveryAgentIn() async throws {
         try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1, signInAtStartup: true) }) { (h: Harness) async throws in
             for _ in 0..<50 where await h.journal("login").count < 3 { try await Task.sleep(for: .milliseconds(20)) }

@@ -1,0 +1,118 @@
+import Foundation
+import GatewaySimulator
+import Logging
+import ServiceLifecycle
+import ShimCore
+import Testing
+
+/// The real `ccgw-shim` executable, as an operator runs it.
+@Suite(.timeLimit(.minutes(1))) struct BinaryTests {
+    /// `.build/<config>/ccgw-shim`, built by `swift test` beside the test bundle.
+    static var binary: String {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("ccgw-shim").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/ccgw-shim").standardized.path
+    }
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:], until: ((Process) async throws -> Void)? = nil) async throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        if let until { try await until(process) }
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func writeTemporary(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ccgw-bin-\(UUID().uuidString).yaml").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func binaryIsBuilt() {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "expected \(Self.binary)")
+    }
+
+    @Test func checkConfigAcceptsAGoodConfig() async throws {
+        let path = try writeTemporary("gateway: {url: \"https://gw:8043\", authMode: static}\nagents:\n  - {id: \"1001\", phone: \"1\", passwordEnv: CCGW_BIN_TEST_PW}\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try await Self.run(["check-config", "--config", path], environment: ["CCGW_BIN_TEST_PW": "x"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("config OK"))
+    }
+
+    @Test(arguments: [
+        ("gateway: {url: \"https://gw:8043\", authMode: static, pollTimout: 1s}\n", "gateway.pollTimout (line 1)"),
+        ("gateway: {url: \"https://gw:8043\", authMode: static}\nagents:\n  - {id: \"1001\", phone: \"1\", passwordEnv: CCGW_UNSET_VAR_X}\n", "agents[0].passwordEnv"),
+        ("gateway: {url: \"https://gw:8043\", authMode: sometimes}\n", "gateway.authMode"),
+    ])
+    func checkConfigNamesTheKeyInOneLine(yaml: String, fragment: String) async throws {
+        let path = try writeTemporary(yaml)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try await Self.run(["check-config", "--config", path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(fragment), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        // `run` refuses to start with the same line.
+        let run = try await Self.run(["run", "--config", path])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains(fragment))
+    }
+
+    @Test func printsItsVersion() async throws {
+        let result = try await Self.run(["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("0."))
+    }
+
+    @Test func sigtermDrainsAndSignsOut() async throws {
+        let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        var options = testSimulatorOptions(.dynamic)
+        options.pollHold = .milliseconds(200)
+        let simulator = try Simulator(options: options, logger: quiet, onServerRunning: { portContinuation.yield($0) })
+        let group = ServiceGroup(services: [simulator], logger: quiet)
+        let caFile = try writeTemporary(simulator.certificateAuthority!.caCertificatePEM)
+        defer { try? FileManager.default.removeItem(atPath: caFile) }
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            let gatewayPort = await iterator.next()!
+            let yaml = testShimYAML(gatewayURL: "https://127.0.0.1:\(gatewayPort)", caFile: caFile, signInAtStartup: true)
+                .replacingOccurrences(of: "level: trace", with: "level: info")
+            let config = try writeTemporary(yaml)
+            defer { try? FileManager.default.removeItem(atPath: config) }
+            let result = try await Self.run(["run", "--config", config]) { process in
+                for _ in 0..<100 where await simulator.gateway.entries().filter({ $0.operation == "login" }).count < 3 {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                process.terminate()  // SIGTERM
+            }
+            #expect(result.status == 0)
+            let logouts = await simulator.gateway.entries().filter { $0.operation == "logout" }
+            #expect(logouts.count == 3)
+            #expect(result.stdout.contains("\"msg\":\"logout\""))
+            for agent in testAgents { #expect(!result.stdout.contains(agent.password)) }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+}
