@@ -75,6 +75,13 @@ final class SingleFlight<Value: Sendable>: Sendable {
         for waiter in waiters.values { waiter.resume(with: result) }
     }
 
+    /// Waits for the running operation to end, if one runs; does not start one.
+    /// Its outcome is ignored.
+    func waitIfRunning() async {
+        guard isRunning else { return }
+        _ = try? await run { throw CancellationError() }
+    }
+
     /// Whether an operation is running now (for tests and status).
     var isRunning: Bool { state.withLock { $0.running } }
 }

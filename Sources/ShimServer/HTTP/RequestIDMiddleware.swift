@@ -22,6 +22,7 @@ struct RequestIDMiddleware: RouterMiddleware {
         var context = context
         context.requestID = Self.usable(request.headers[Self.header]) ?? generate()
         context.logger[metadataKey: "request.id"] = .string(context.requestID)
+        context.logger[metadataKey: "hb.request.id"] = nil  // one request id per line: ours
         if let traceParent = request.headers[Self.traceParentHeader], Self.isTraceParent(traceParent) {
             context.traceParent = traceParent
             context.logger[metadataKey: "trace.parent"] = .string(traceParent)

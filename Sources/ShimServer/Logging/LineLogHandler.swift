@@ -31,7 +31,7 @@ struct LineLogHandler: LogHandler {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
-        let timestamp = ISO8601DateFormatter.rfc3339.string(from: Date())
+        let timestamp = Date.rfc3339(Date())
         switch format {
         case .json: sink.write(Self.json(timestamp: timestamp, level: event.level, message: "\(event.message)", metadata: merged))
         case .text: sink.write(Self.text(timestamp: timestamp, level: event.level, message: "\(event.message)", metadata: merged))

@@ -37,11 +37,7 @@ extension AgentSession {
                 do {
                     answer = try await call(request.operation, guid: held.guid, timeout: deadline.remaining)
                 } catch let failure as GatewayFailure {
-                    if failure.kind == .unreachable, failure.message.contains("TLS") == false,
-                        retries < settings.maxTransientRetries, try await backoff(&retries, deadline)
-                    {
-                        continue
-                    }
+                    if failure.isRetryable, retries < settings.maxTransientRetries, try await backoff(&retries, deadline) { continue }
                     throw failure
                 }
                 switch answer.retcode?.disposition {

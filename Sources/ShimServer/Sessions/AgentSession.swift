@@ -40,6 +40,8 @@ actor AgentSession {
     private var guidIssuedAt: ContinuousClock.Instant?
     private var lastPollAt: Date?
     private(set) var lastError: String?
+    /// Set at shutdown: no new sign-in starts after it.
+    private var closed = false
 
     init(agent: ShimConfig.Agent, password: String, gateway: GatewayHTTPClient, settings: SessionSettings, pollers: PollerLauncher, logger: Logger) {
         self.agentID = agent.id
@@ -58,6 +60,7 @@ actor AgentSession {
     /// The current credentials, signing in first (single-flight) if there are none.
     func credentials() async throws -> Credentials {
         if let current { return current }
+        guard !closed else { throw GatewayFailure(.gatewayError, "the shim is shutting down") }
         return try await signInFlight.run { try await self.signIn(forced: false) }
     }
 
@@ -116,7 +119,7 @@ actor AgentSession {
             do {
                 answer = try await call(operation, guid: nil, body: signInBody(), timeout: deadline.remaining)
             } catch let failure as GatewayFailure {
-                if failure.kind == .unreachable, retries < settings.maxTransientRetries, try await backoff(&retries, deadline) { continue }
+                if failure.isRetryable, retries < settings.maxTransientRetries, try await backoff(&retries, deadline) { continue }
                 recordError("\(operation.logName): \(failure.message)")
                 throw failure
             }
@@ -235,7 +238,17 @@ actor AgentSession {
     /// Records a successful poll.
     func polled() { lastPollAt = Date() }
 
-    /// Signs the agent out (`logout`) if it is signed in; used at shutdown.
+    /// Closes the session at shutdown: no new sign-in starts, a sign-in already
+    /// under way is waited for (so its session is not left behind at the
+    /// gateway), then the agent is signed out (`logout`) if `signOut` is set.
+    func close(signOut: Bool) async {
+        closed = true
+        await signInFlight.waitIfRunning()
+        await refreshFlight.waitIfRunning()
+        if signOut { await self.signOut() }
+    }
+
+    /// Signs the agent out (`logout`) if it is signed in.
     func signOut() async {
         guard let held = current else { return }
         current = nil
@@ -256,7 +269,7 @@ actor AgentSession {
             signedIn: current != nil,
             authMode: settings.authMode.rawValue,
             guidAgeSeconds: current == nil ? nil : guidIssuedAt.map { Double(($0.duration(to: .now)).nanoseconds) / 1e9 },
-            lastPollAt: lastPollAt.map { ISO8601DateFormatter.rfc3339.string(from: $0) },
+            lastPollAt: lastPollAt.map(Date.rfc3339),
             signIns: signIns,
             rotations: rotations,
             lastError: lastError
@@ -264,13 +277,11 @@ actor AgentSession {
     }
 }
 
-extension ISO8601DateFormatter {
-    /// RFC 3339 with fractional seconds, UTC.
-    nonisolated(unsafe) static let rfc3339: ISO8601DateFormatter = {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter
-    }()
+extension Date {
+    /// RFC 3339 with milliseconds, UTC (`2026-11-25T02:31:35.296Z`).
+    static func rfc3339(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
 }
 
 extension Result {

@@ -16,19 +16,25 @@ struct GatewayFailure: Error, Sendable, Equatable {
     let kind: Kind
     let message: String
     let retcode: Retcode?
+    /// A refused or reset connection: trying again may help (not TLS, not a timeout).
+    let isRetryable: Bool
 
     init(_ kind: Kind, _ message: String, retcode: Retcode? = nil) {
         self.kind = kind
         self.message = message
         self.retcode = retcode
+        self.isRetryable = false
     }
 
     /// A transport failure of one gateway call.
     init(_ error: GatewayCallError) {
         switch error.kind {
-        case .timeout: self.init(.timeout, error.message)
-        case .responseTooLarge: self.init(.gatewayError, error.message)
-        case .unreachable, .tls, .connectionReset: self.init(.unreachable, error.message)
+        case .timeout: kind = .timeout
+        case .responseTooLarge: kind = .gatewayError
+        case .unreachable, .tls, .connectionReset: kind = .unreachable
         }
+        message = error.message
+        retcode = nil
+        isRetryable = error.isRetryable
     }
 }

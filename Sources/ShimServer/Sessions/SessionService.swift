@@ -33,10 +33,9 @@ struct SessionService: Service {
             group.cancelAll()
         }
         pollers.finish()
-        guard signOutOnShutdown else { return }
         await withDiscardingTaskGroup { group in
             for session in registry.all {
-                group.addTask { await session.signOut() }
+                group.addTask { await session.close(signOut: signOutOnShutdown) }
             }
         }
         logger.info("sessions closed")
