@@ -9,7 +9,7 @@ struct CCGWShim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ccgw-shim",
         abstract: "One stable HTTP endpoint for CC-Gateway resetSkill, with managed agent sessions.",
-        version: ShimVersion.current,
+        version: "\(ShimVersion.current) (\(ShimVersion.build))",
         subcommands: [Run.self, CheckConfig.self, Demo.self],
         defaultSubcommand: Run.self
     )

@@ -1,7 +1,6 @@
 import ArgumentParser
 import UnixSignals
 import Foundation
-import Hummingbird
 import GatewaySimulator
 import ServiceLifecycle
 import Logging
@@ -62,13 +61,17 @@ struct DemoShimService: Service {
             logging: {level: info, format: text}
             """
         let loaded = try ConfigLoader().load(yaml: yaml)
-        let app = try buildApplication(loaded: loaded, logger: makeLogger(loaded.config.logging)) { port in
+        let levelControl = LogLevelControl(.info)
+        var options = ShimRuntime.Options()
+        options.onServerRunning = { port in
             FileHandle.standardOutput.write(Data("""
                 ccgw-shim demo: simulator on https://127.0.0.1:\(gatewayPort) (private CA), shim on http://127.0.0.1:\(port). Try:
                 curl -s -X POST http://127.0.0.1:\(port)/v1/agents/1001/reset-skill -H 'Content-Type: application/json' -d '{"skills":[1,2,7]}'
 
                 """.utf8))
         }
-        try await app.run()
+        let runtime = try ShimRuntime(
+            loaded: loaded, logger: makeLogger(loaded.config.logging, levelControl: levelControl), levelControl: levelControl, options: options)
+        try await runtime.run()
     }
 }

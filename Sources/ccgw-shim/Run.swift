@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
 import Logging
+import ServiceLifecycle
 import ShimCore
 import ShimServer
+import UnixSignals
 
-/// `ccgw-shim run --config FILE`: serve until SIGTERM/SIGINT.
+/// `ccgw-shim run --config FILE`: serve until SIGTERM/SIGINT; SIGHUP reloads.
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the shim with a config file (the default command).")
 
@@ -13,6 +14,8 @@ struct Run: AsyncParsableCommand {
     var config: String = "/etc/ccgw-shim/config.yaml"
 
     func run() async throws {
+        // First of all: a SIGHUP must never stop the process, even before the reload handler runs.
+        signal(SIGHUP, SIG_IGN)
         let loaded: ConfigLoader.Loaded
         do {
             loaded = try ConfigLoader().load(path: config)
@@ -20,15 +23,26 @@ struct Run: AsyncParsableCommand {
             FileHandle.standardError.write(Data("ccgw-shim: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let logger = makeLogger(loaded.config.logging)
+        let levelControl = LogLevelControl(loaded.config.logging.level.loggerLevel)
+        let logger = makeLogger(loaded.config.logging, levelControl: levelControl)
         logger.info(
-            "starting", metadata: ["version": "\(ShimVersion.current)", "gateway.url": "\(loaded.config.gateway.url)", "agents": "\(loaded.config.agents.count)"])
+            "starting",
+            metadata: [
+                "version": "\(ShimVersion.current)", "build": "\(ShimVersion.build)", "gateway.url": "\(loaded.config.gateway.url)",
+                "agents": "\(loaded.config.agents.count)",
+            ])
+        var options = ShimRuntime.Options(configPath: config)
+        options.environment = ProcessInfo.processInfo.environment
+        options.reloadOnSIGHUP = true
+        let runtime: ShimRuntime
         do {
-            let app = try buildApplication(loaded: loaded, logger: logger)
-            try await app.runService()
-        } catch let error as ConfigError {
+            runtime = try ShimRuntime(loaded: loaded, logger: logger, levelControl: levelControl, options: options)
+        } catch {
             FileHandle.standardError.write(Data("ccgw-shim: \(error)\n".utf8))
             throw ExitCode(1)
         }
+        let group = ServiceGroup(
+            configuration: .init(services: [runtime], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }

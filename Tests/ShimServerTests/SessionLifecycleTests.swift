@@ -142,6 +142,6 @@ import Testing
         let client = try GatewayHTTPClientForTest.make(config)
         return AgentSession(
             agent: config.agents[0], password: "x", gateway: client, settings: SessionSettings(config: config),
-            pollers: PollerLauncher(), logger: .init(label: "test"))
+            pollers: PollerLauncher(), metrics: ShimMetrics(factory: TestMetricsFactory()), logger: .init(label: "test"))
     }
 }

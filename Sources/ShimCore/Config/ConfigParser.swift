@@ -6,11 +6,13 @@ import Yams
 /// a second secret source is an error that names the key and line, so a typo
 /// never silently falls back to a default.
 public enum ConfigParser {
-    static let topKeys = ["listen", "gateway", "sessions", "agents", "logging"]
+    static let topKeys = ["listen", "gateway", "sessions", "agents", "logging", "shutdown", "metrics"]
+    static let shutdownKeys = ["drainDelay", "timeout"]
+    static let metricsKeys = ["listen", "agentLabel"]
     static let listenKeys = ["host", "port"]
     static let gatewayKeys = ["url", "authMode", "caFile", "connectTimeout", "requestTimeout", "pollTimeout"]
     static let sessionKeys = ["signInAtStartup", "forceLogin", "signOutOnShutdown", "pollInterval"]
-    static let agentKeys = ["id", "phone", "password", "passwordFile", "passwordEnv", "signIn"]
+    static let agentKeys = ["id", "phone", "password", "passwordFile", "passwordEnv", "passwordCredential", "signIn"]
     static let loggingKeys = ["level", "format"]
     /// Sign-in body fields the config may not set through `signIn`: they come from other keys.
     static let reservedSignInFields = ["password", "phonenum"]
@@ -35,13 +37,16 @@ public enum ConfigParser {
         let gatewayNode = try top.requireNode("gateway")
         let gateway = try parseGateway(try YAMLMappingReader(gatewayNode, path: "gateway", allowed: gatewayKeys))
         var config = ShimConfig(gateway: gateway, agents: [])
-        if let node = top.node("listen") {
-            let reader = try YAMLMappingReader(node, path: "listen", allowed: listenKeys)
-            if let host = try reader.string("host") {
-                guard !host.isEmpty else { throw reader.fail("host", "must not be empty") }
-                config.listen.host = host
-            }
-            if let port = try reader.int("port", in: 0...65535) { config.listen.port = port }
+        if let node = top.node("listen") { config.listen = try parseListen(node, path: "listen") }
+        if let node = top.node("shutdown") {
+            let reader = try YAMLMappingReader(node, path: "shutdown", allowed: shutdownKeys)
+            if let v = try reader.duration("drainDelay") { config.shutdown.drainDelay = v }
+            if let v = try reader.duration("timeout") { config.shutdown.timeout = v }
+        }
+        if let node = top.node("metrics") {
+            let reader = try YAMLMappingReader(node, path: "metrics", allowed: metricsKeys)
+            if let listen = reader.node("listen") { config.metrics.listen = try parseListen(listen, path: "metrics.listen") }
+            if let v = try reader.bool("agentLabel") { config.metrics.agentLabel = v }
         }
         if let node = top.node("sessions") {
             let reader = try YAMLMappingReader(node, path: "sessions", allowed: sessionKeys)
@@ -74,6 +79,17 @@ public enum ConfigParser {
             }
         }
         return config
+    }
+
+    static func parseListen(_ node: Node, path: String) throws(ConfigError) -> ShimConfig.Listen {
+        let reader = try YAMLMappingReader(node, path: path, allowed: listenKeys)
+        var listen = ShimConfig.Listen()
+        if let host = try reader.string("host") {
+            guard !host.isEmpty else { throw reader.fail("host", "must not be empty") }
+            listen.host = host
+        }
+        if let port = try reader.int("port", in: 0...65535) { listen.port = port }
+        return listen
     }
 
     static func parseGateway(_ reader: YAMLMappingReader) throws(ConfigError) -> ShimConfig.Gateway {
@@ -117,12 +133,18 @@ public enum ConfigParser {
             guard let e = try reader.string("passwordEnv"), !e.isEmpty else { throw reader.fail("passwordEnv", "must not be empty") }
             sources.append(.environment(name: e))
         }
+        if reader.has("passwordCredential") {
+            guard let c = try reader.string("passwordCredential"), !c.isEmpty, !c.contains("/") else {
+                throw reader.fail("passwordCredential", "must be a credential name (no '/')")
+            }
+            sources.append(.credential(name: c))
+        }
         guard sources.count == 1 else {
             throw ConfigError(
                 key: reader.path, line: reader.line,
                 problem: sources.isEmpty
-                    ? "needs one of password, passwordFile or passwordEnv"
-                    : "has more than one of password, passwordFile and passwordEnv; keep exactly one")
+                    ? "needs one of password, passwordFile, passwordEnv or passwordCredential"
+                    : "has more than one of password, passwordFile, passwordEnv and passwordCredential; keep exactly one")
         }
         var fields: [ShimConfig.SignInField] = []
         if let signIn = reader.node("signIn") {

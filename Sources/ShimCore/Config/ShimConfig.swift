@@ -6,6 +6,8 @@ public struct ShimConfig: Sendable, Equatable {
     public var sessions: Sessions
     public var agents: [Agent]
     public var logging: LogSettings
+    public var shutdown = Shutdown()
+    public var metrics = Metrics()
 
     /// Where the shim accepts its callers.
     public struct Listen: Sendable, Equatable {
@@ -48,6 +50,25 @@ public struct ShimConfig: Sendable, Equatable {
         public var signOutOnShutdown = true
         /// Gap between event polls; the gateway advises 200–500 ms (PROTOCOL.md §4.1).
         public var pollInterval: Duration = .milliseconds(300)
+        public init() {}
+    }
+
+    /// What SIGTERM does (issue #3, Health).
+    public struct Shutdown: Sendable, Equatable {
+        /// How long to keep serving after readiness turns 503, so load balancers and
+        /// Kubernetes stop sending first (sidecars: a few seconds).
+        public var drainDelay: Duration = .zero
+        /// How long in-flight requests may take to finish before sign-out begins.
+        public var timeout: Duration = .seconds(10)
+        public init() {}
+    }
+
+    /// The Prometheus endpoint.
+    public struct Metrics: Sendable, Equatable {
+        /// A separate listener for `/metrics`; nil: served on the main listener.
+        public var listen: Listen?
+        /// Add an `agent` label to gateway-call metrics (one series per agent: mind cardinality).
+        public var agentLabel = false
         public init() {}
     }
 
@@ -117,6 +138,8 @@ public enum SecretSource: Sendable, Equatable {
     case file(path: String)
     /// An environment variable.
     case environment(name: String)
+    /// A systemd credential: the file `$CREDENTIALS_DIRECTORY/<name>` (`LoadCredential=`).
+    case credential(name: String)
 
     /// The config key that names this source, e.g. `passwordFile`.
     public func key(prefix: String) -> String {
@@ -124,6 +147,7 @@ public enum SecretSource: Sendable, Equatable {
         case .inline: prefix
         case .file: prefix + "File"
         case .environment: prefix + "Env"
+        case .credential: prefix + "Credential"
         }
     }
 }

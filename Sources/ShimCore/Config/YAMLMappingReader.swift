@@ -22,7 +22,7 @@ struct YAMLMappingReader {
             }
             let name = scalar.string
             guard allowed.contains(name) else {
-                let near = allowed.first { $0.lowercased() == name.lowercased() }.map { " (did you mean '\($0)'?)" } ?? ""
+                let near = Self.nearest(name, in: allowed).map { " (did you mean '\($0)'?)" } ?? ""
                 throw ConfigError(
                     key: Self.join(path, name), line: key.mark?.line,
                     problem: "unknown key\(near); known keys here: \(allowed.joined(separator: ", "))")
@@ -31,6 +31,25 @@ struct YAMLMappingReader {
                 throw ConfigError(key: Self.join(path, name), line: key.mark?.line, problem: "appears more than once")
             }
         }
+    }
+
+    /// The allowed key closest to a misspelt one (case-insensitive edit distance ≤ 2).
+    static func nearest(_ name: String, in allowed: [String]) -> String? {
+        let scored = allowed.map { ($0, editDistance(Array(name.lowercased()), Array($0.lowercased()))) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= 2 else { return nil }
+        return best.0
+    }
+
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in stride(from: 1, through: b.count, by: 1) {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return a.isEmpty ? b.count : previous[b.count]
     }
 
     static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }

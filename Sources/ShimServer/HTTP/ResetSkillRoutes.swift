@@ -10,6 +10,7 @@ struct ResetSkillRoutes {
     typealias Context = ShimRequestContext
     let registry: SessionRegistry
     let requestTimeout: Duration
+    let drainSignal: DrainSignal
 
     /// The shim's own API: JSON in, clear statuses out.
     func resetSkill(_ request: Request, context: Context) async throws -> Response {
@@ -91,7 +92,7 @@ struct ResetSkillRoutes {
     /// Forwards within the request's budget (`gateway.requestTimeout`).
     private func forward(_ request: ResetSkillRequest, to session: AgentSession) async throws -> ResetSkillOutcome {
         let deadline = ContinuousClock.now + requestTimeout
-        return try await withDeadline(deadline) { try await session.resetSkill(request, deadline: deadline) }
+        return try await withDeadline(deadline, drain: drainSignal) { try await session.resetSkill(request, deadline: deadline) }
     }
 
     /// Maps the gateway's final answer to the shim's statuses (issue #2's table).

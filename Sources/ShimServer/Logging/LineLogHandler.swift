@@ -1,6 +1,6 @@
 import Foundation
-import Logging
-import ShimCore
+public import Logging
+public import ShimCore
 
 /// A swift-log handler that writes one line per event, as JSON (one object per
 /// line, metadata keys at the top level, e.g. `agent.id`) or as `key=value` text.
@@ -8,17 +8,22 @@ import ShimCore
 /// The shim never puts a GUID, cookie, password or token into a message or
 /// metadata; this handler adds nothing from the request on its own.
 struct LineLogHandler: LogHandler {
-    var logLevel: Logger.Level
+    /// Shared by every handler of the process, so a reload changes all loggers at once.
+    let levelControl: LogLevelControl
+    var logLevel: Logger.Level {
+        get { levelControl.level }
+        set { levelControl.level = newValue }
+    }
     var metadata: Logger.Metadata = [:]
     var metadataProvider: Logger.MetadataProvider?
     let label: String
     let format: ShimConfig.LogFormat
     let sink: LogSink
 
-    init(label: String, format: ShimConfig.LogFormat, level: Logger.Level, sink: LogSink = .standardOutput) {
+    init(label: String, format: ShimConfig.LogFormat, levelControl: LogLevelControl, sink: LogSink = .standardOutput) {
         self.label = label
         self.format = format
-        self.logLevel = level
+        self.levelControl = levelControl
         self.sink = sink
     }
 
@@ -68,5 +73,5 @@ struct LineLogHandler: LogHandler {
 
 extension ShimConfig.LogLevel {
     /// The swift-log level of the same name.
-    var loggerLevel: Logger.Level { Logger.Level(rawValue: rawValue) ?? .info }
+    public var loggerLevel: Logger.Level { Logger.Level(rawValue: rawValue) ?? .info }
 }

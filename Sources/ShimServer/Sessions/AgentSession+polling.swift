@@ -28,7 +28,7 @@ extension AgentSession {
                 case .signInAgain?:
                     let code = answer.retcode?.rawValue ?? ""
                     logger.warning("getAgentEvent: session ended by the gateway", metadata: ["method": "getAgentEvent", "gateway.retcode": "\(code)"])
-                    invalidate(generation: generation, reason: "getAgentEvent: \(code) (signed out by the gateway)")
+                    invalidate(generation: generation, reason: "getAgentEvent: \(code) (signed out by the gateway)", retcode: answer.retcode)
                     return
                 case .refreshGUID?:
                     failures += 1

@@ -44,11 +44,13 @@ extension AgentSession {
                 case .refreshGUID?:
                     guard !replayed else { return ResetSkillOutcome(answer: answer, attempts: attempts, sessionLost: true) }
                     replayed = true
+                    metrics.replay(.guidRefresh)
                     _ = try await refreshGUID(after: held)
                 case .signInAgain?:
                     guard !replayed else { return ResetSkillOutcome(answer: answer, attempts: attempts, sessionLost: true) }
                     replayed = true
-                    invalidate(generation: held.generation, reason: "resetSkill: \(answer.retcode?.rawValue ?? "") (session gone)")
+                    metrics.replay(.signInAgain)
+                    invalidate(generation: held.generation, reason: "resetSkill: \(answer.retcode?.rawValue ?? "") (session gone)", retcode: answer.retcode)
                 case .retryLater?:
                     if retries < settings.maxTransientRetries, try await backoff(&retries, deadline) { continue }
                     return ResetSkillOutcome(answer: answer, attempts: attempts, sessionLost: false)

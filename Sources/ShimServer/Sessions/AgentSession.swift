@@ -13,11 +13,12 @@ import ShimCore
 /// poll must not end the new one).
 actor AgentSession {
     nonisolated let agentID: AgentID
-    let agent: ShimConfig.Agent
-    private let password: String
+    private(set) var agent: ShimConfig.Agent
+    private var password: String
     let gateway: GatewayHTTPClient
     let settings: SessionSettings
     let logger: Logger
+    let metrics: ShimMetrics
     private let pollers: PollerLauncher
 
     /// The GUID to send and the sign-in it belongs to.
@@ -43,7 +44,11 @@ actor AgentSession {
     /// Set at shutdown: no new sign-in starts after it.
     private var closed = false
 
-    init(agent: ShimConfig.Agent, password: String, gateway: GatewayHTTPClient, settings: SessionSettings, pollers: PollerLauncher, logger: Logger) {
+    init(
+        agent: ShimConfig.Agent, password: String, gateway: GatewayHTTPClient, settings: SessionSettings, pollers: PollerLauncher,
+        metrics: ShimMetrics, logger: Logger
+    ) {
+        self.metrics = metrics
         self.agentID = agent.id
         self.agent = agent
         self.password = password
@@ -53,6 +58,17 @@ actor AgentSession {
         var logger = logger
         logger[metadataKey: "agent.id"] = "\(agent.id)"
         self.logger = logger
+    }
+
+    /// New phone, password or sign-in fields from a reload; used at the next sign-in.
+    func updateCredentials(agent: ShimConfig.Agent, password: String) {
+        self.agent = agent
+        self.password = password
+    }
+
+    /// Whether a reload changes what the next sign-in sends.
+    func credentialsDiffer(agent: ShimConfig.Agent, password: String) -> Bool {
+        agent.phone != self.agent.phone || agent.signIn != self.agent.signIn || password != self.password
     }
 
     // MARK: Credentials
@@ -89,6 +105,7 @@ actor AgentSession {
             logger.info("updateGuid", metadata: ["method": "updateGuid", "gateway.retcode": "0"])
             return current ?? held
         }
+        metrics.sessionLost(.expired)
         logger.warning(
             "updateGuid refused; taking the session back with forceLogin",
             metadata: ["method": "updateGuid", "gateway.retcode": "\(answer.retcode?.rawValue ?? "http \(answer.status)")"])
@@ -97,10 +114,11 @@ actor AgentSession {
 
     /// Forgets the session of `generation` (the gateway said it is gone); the next
     /// request signs in again. A stale generation changes nothing.
-    func invalidate(generation: Int, reason: String) {
+    func invalidate(generation: Int, reason: String, retcode: Retcode? = nil) {
         guard let current, current.generation == generation else { return }
         self.current = nil
         lastError = reason
+        metrics.sessionLost(ShimMetrics.lossReason(for: retcode))
         logger.warning("session lost", metadata: ["reason": "\(reason)"])
     }
 
@@ -121,6 +139,7 @@ actor AgentSession {
             } catch let failure as GatewayFailure {
                 if failure.isRetryable, retries < settings.maxTransientRetries, try await backoff(&retries, deadline) { continue }
                 recordError("\(operation.logName): \(failure.message)")
+                metrics.signIn(.failure)
                 throw failure
             }
             let retcode = answer.retcode
@@ -131,6 +150,7 @@ actor AgentSession {
                     throw GatewayFailure(.gatewayError, "the gateway accepted \(operation.logName) but sent no GUID (no Set-GUID or Guid header)", retcode: retcode)
                 }
                 let credentials = install(guid: guid)
+                metrics.signIn(.success)
                 logger.info(
                     "\(operation.logName)",
                     metadata: ["method": "\(operation.logName)", "gateway.retcode": "0", "session.generation": "\(credentials.generation)"])
@@ -142,15 +162,18 @@ actor AgentSession {
                     continue
                 }
                 recordError("login: 100-002 agent already signed in elsewhere")
+                metrics.signIn(.conflict)
                 throw GatewayFailure(
                     .signedInElsewhere, "agent \(agentID) is already signed in elsewhere and sessions.forceLogin is off", retcode: retcode)
             case .retryLater?, nil where answer.status >= 500:
                 if retries < settings.maxTransientRetries, try await backoff(&retries, deadline) { continue }
                 recordError("\(operation.logName): \(retcode?.rawValue ?? "HTTP \(answer.status)")")
+                metrics.signIn(.failure)
                 throw GatewayFailure(.signInFailed, "sign-in kept failing: \(Self.describe(answer))", retcode: retcode)
             default:
                 recordError("\(operation.logName): \(retcode?.rawValue ?? "HTTP \(answer.status)")")
                 logger.warning("\(operation.logName) failed", metadata: ["method": "\(operation.logName)", "gateway.retcode": "\(retcode?.rawValue ?? "none")", "http.status": "\(answer.status)"])
+                metrics.signIn(.failure)
                 throw GatewayFailure(.signInFailed, "sign-in failed: \(Self.describe(answer))", retcode: retcode)
             }
         }
@@ -187,11 +210,14 @@ actor AgentSession {
     func call(_ operation: GatewayOperation, guid: String?, body: JSONValue? = nil, timeout: Duration) async throws -> GatewayAnswer {
         let generationAtSend = current?.generation
         let answer: GatewayAnswer
+        let started = ContinuousClock.now
         do {
             answer = try await gateway.send(operation, guid: guid, cookies: cookies.cookieHeader, body: body, timeout: timeout)
         } catch {
+            metrics.gatewayCall(operation, result: ShimMetrics.result(of: error), duration: ContinuousClock.now - started)
             throw GatewayFailure(error)
         }
+        metrics.gatewayCall(operation, result: ShimMetrics.result(of: answer), duration: ContinuousClock.now - started)
         for cookie in answer.setCookies { cookies.store(setCookie: cookie) }
         // A robust client takes Set-GUID from any answer, not only polls (PROTOCOL.md §3.2).
         // Sign-in GUIDs are installed by signIn; others update the generation they were sent under.
@@ -207,6 +233,7 @@ actor AgentSession {
         self.current = Credentials(guid: guid, generation: generation)
         rotations += 1
         guidIssuedAt = .now
+        metrics.rotation()
     }
 
     /// Sleeps before retry `retries + 1` if that still fits before `deadline`.

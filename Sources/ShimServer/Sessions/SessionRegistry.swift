@@ -14,6 +14,16 @@ final class SessionRegistry: Sendable {
         sessions.withLock { $0[id] }
     }
 
+    /// Adds a session (reload: a new agent).
+    func add(_ session: AgentSession) {
+        sessions.withLock { $0[session.agentID] = session }
+    }
+
+    /// Removes and returns a session (reload: an agent left the config).
+    func remove(_ id: AgentID) -> AgentSession? {
+        sessions.withLock { $0.removeValue(forKey: id) }
+    }
+
     /// Every session, ordered by agent id.
     var all: [AgentSession] {
         sessions.withLock { $0.values.sorted { $0.agentID < $1.agentID } }

@@ -14,21 +14,31 @@ import Synchronization
 final class Harness: Sendable {
     let simulator: Simulator
     let shimPort: Int
+    let metricsPort: Int?
     let logs: LogCapture
     let client: HTTPClient
     let caFile: String
+    /// The config file the shim was started with (tests rewrite it, then reload).
+    let configPath: String
+    let runtime: ShimRuntime
     private let shimGroup: ServiceGroup
     private let shimStopped: AsyncStream<Void>
     private let stopped = Mutex(false)
 
     var gateway: SimulatedGateway { simulator.gateway }
 
-    init(simulator: Simulator, shimPort: Int, logs: LogCapture, client: HTTPClient, caFile: String, shimGroup: ServiceGroup, shimStopped: AsyncStream<Void>) {
+    init(
+        simulator: Simulator, shimPort: Int, metricsPort: Int?, logs: LogCapture, client: HTTPClient, caFile: String, configPath: String,
+        runtime: ShimRuntime, shimGroup: ServiceGroup, shimStopped: AsyncStream<Void>
+    ) {
         self.simulator = simulator
         self.shimPort = shimPort
+        self.metricsPort = metricsPort
         self.logs = logs
         self.client = client
         self.caFile = caFile
+        self.configPath = configPath
+        self.runtime = runtime
         self.shimGroup = shimGroup
         self.shimStopped = shimStopped
     }
@@ -43,9 +53,9 @@ final class Harness: Sendable {
         func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
     }
 
-    /// One request to the shim.
-    func request(_ method: String, _ path: String, body: String? = nil, headers: [(String, String)] = []) async throws -> Reply {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(shimPort)\(path)")
+    /// One request to the shim (or to its metrics listener with `port`).
+    func request(_ method: String, _ path: String, body: String? = nil, headers: [(String, String)] = [], port: Int? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port ?? shimPort)\(path)")
         request.method = .init(rawValue: method)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
@@ -64,6 +74,15 @@ final class Harness: Sendable {
     /// The simulator's journal entries for one operation.
     func journal(_ operation: String) async -> [JournalEntry] {
         await gateway.entries().filter { $0.operation == operation }
+    }
+
+    /// Starts a graceful stop (as SIGTERM does) without waiting for it.
+    func beginStop() async {
+        let first = stopped.withLock { stopped in
+            defer { stopped = true }
+            return !stopped
+        }
+        if first { await shimGroup.triggerGracefulShutdown() }
     }
 
     /// Gracefully stops the shim (as SIGTERM would) and waits until it has stopped.
@@ -123,6 +142,7 @@ func testShimYAML(gatewayURL: String, caFile: String, authMode: String = "dynami
 func withHarness(
     simulator options: SimulatorOptions = testSimulatorOptions(),
     certificateHosts: [String] = ["localhost", "127.0.0.1", "::1"],
+    environment: [String: String] = [:],
     yaml: @escaping @Sendable (_ gatewayURL: String, _ caFile: String) -> String = { testShimYAML(gatewayURL: $0, caFile: $1) },
     _ body: (Harness) async throws -> Void
 ) async throws {
@@ -138,7 +158,7 @@ func withHarness(
     clientConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 600)
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     do {
-        try await run(simulator: simulator, simGroup: simGroup, simPorts: simPorts, caFile: caFile, client: client, yaml: yaml, body)
+        try await run(simulator: simulator, simGroup: simGroup, simPorts: simPorts, caFile: caFile, client: client, environment: environment, yaml: yaml, body)
     } catch {
         try? await client.shutdown()
         throw error
@@ -148,7 +168,7 @@ func withHarness(
 
 private func run(
     simulator: Simulator, simGroup: ServiceGroup, simPorts: AsyncStream<Int>, caFile: String, client: HTTPClient,
-    yaml: @escaping @Sendable (String, String) -> String, _ body: (Harness) async throws -> Void
+    environment: [String: String], yaml: @escaping @Sendable (String, String) -> String, _ body: (Harness) async throws -> Void
 ) async throws {
     let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -157,11 +177,21 @@ private func run(
         let gatewayPort = await portIterator.next()!
         let logs = LogCapture()
         do {
-            let loaded = try ConfigLoader().load(yaml: yaml("https://127.0.0.1:\(gatewayPort)", caFile))
-            let logger = makeLogger(loaded.config.logging, write: { logs.append($0) })
+            let configPath = FileManager.default.temporaryDirectory.appendingPathComponent("ccgw-test-\(UUID().uuidString).yaml").path
+            try Data(yaml("https://127.0.0.1:\(gatewayPort)", caFile).utf8).write(to: URL(fileURLWithPath: configPath))
+            defer { try? FileManager.default.removeItem(atPath: configPath) }
+            let loaded = try ConfigLoader().load(path: configPath)
+            let levelControl = LogLevelControl(.trace)
+            let logger = makeLogger(loaded.config.logging, levelControl: levelControl, write: { logs.append($0) })
             let (shimPorts, shimPortContinuation) = AsyncStream.makeStream(of: Int.self)
-            let app = try buildApplication(loaded: loaded, logger: logger, onServerRunning: { shimPortContinuation.yield($0) })
-            let shimGroup = ServiceGroup(services: [app], logger: quiet)
+            var runtimeOptions = ShimRuntime.Options(configPath: configPath)
+            runtimeOptions.environment = environment
+            runtimeOptions.statusInterval = .milliseconds(100)
+            runtimeOptions.onServerRunning = { shimPortContinuation.yield($0) }
+            let (metricsPorts, metricsPortContinuation) = AsyncStream.makeStream(of: Int.self)
+            runtimeOptions.onMetricsServerRunning = { metricsPortContinuation.yield($0) }
+            let runtime = try ShimRuntime(loaded: loaded, logger: logger, levelControl: levelControl, options: runtimeOptions)
+            let shimGroup = ServiceGroup(services: [runtime], logger: quiet)
             let (stopped, stoppedContinuation) = AsyncStream.makeStream(of: Void.self)
             group.addTask {
                 defer { stoppedContinuation.finish() }
@@ -169,8 +199,14 @@ private func run(
             }
             var shimIterator = shimPorts.makeAsyncIterator()
             let shimPort = await shimIterator.next()!
+            var metricsPort: Int?
+            if loaded.config.metrics.listen != nil {
+                var metricsIterator = metricsPorts.makeAsyncIterator()
+                metricsPort = await metricsIterator.next()
+            }
             let harness = Harness(
-                simulator: simulator, shimPort: shimPort, logs: logs, client: client, caFile: caFile, shimGroup: shimGroup, shimStopped: stopped)
+                simulator: simulator, shimPort: shimPort, metricsPort: metricsPort, logs: logs, client: client, caFile: caFile,
+                configPath: configPath, runtime: runtime, shimGroup: shimGroup, shimStopped: stopped)
             do {
                 try await body(harness)
             } catch {

@@ -1,4 +1,5 @@
 import GatewayClient
+import Prometheus
 import ShimCore
 @testable import ShimServer
 
@@ -10,3 +11,6 @@ enum GatewayHTTPClientForTest {
         return try GatewayHTTPClient(gateway: gateway, maxConnections: 1)
     }
 }
+
+/// A private Prometheus-backed factory: tests never bootstrap the global metrics system.
+func TestMetricsFactory() -> PrometheusMetricsFactory { PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()) }

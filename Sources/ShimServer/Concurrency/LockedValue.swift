@@ -1,0 +1,13 @@
+import Synchronization
+
+/// A small value shared across tasks behind a lock (a `Mutex` that can be captured).
+final class LockedValue<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+
+    init(_ value: Value) { mutex = Mutex(value) }
+
+    var value: Value {
+        get { mutex.withLock { $0 } }
+        set { mutex.withLock { $0 = newValue } }
+    }
+}

@@ -1,0 +1,33 @@
+import Logging
+import ServiceLifecycle
+import ShimCore
+
+/// The first thing SIGTERM reaches. It turns readiness to 503 at once, tells
+/// systemd `STOPPING=1`, keeps the shim serving for `shutdown.drainDelay` (so
+/// load balancers and Kubernetes stop sending), then lets the HTTP server stop
+/// accepting and finish in-flight requests. If those are still running
+/// `shutdown.timeout` later, `DrainSignal` makes them answer 503.
+struct DrainGate: Service {
+    let readiness: Readiness
+    let drainSignal: DrainSignal
+    let notifier: SystemdNotifier
+    let shutdownSettings: LockedValue<ShimConfig.Shutdown>
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        readiness.startDraining()
+        notifier.notify("STOPPING=1\nSTATUS=draining")
+        let settings = shutdownSettings.value
+        logger.info(
+            "shutting down: readiness is 503, draining",
+            metadata: ["drainDelay": "\(DurationText.format(settings.drainDelay))", "timeout": "\(DurationText.format(settings.timeout))"])
+        try? await Task.sleep(for: settings.drainDelay)
+        // From here the server stops accepting; in-flight requests get `timeout` to finish.
+        let fire = drainSignal
+        Task {
+            try? await Task.sleep(for: settings.timeout)
+            fire.fire()
+        }
+    }
+}

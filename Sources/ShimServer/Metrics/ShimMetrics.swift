@@ -1,0 +1,123 @@
+import CoreMetrics
+import GatewayClient
+import ShimCore
+import Synchronization
+
+/// Every metric the shim exports, created on one `MetricsFactory` (the process's
+/// Prometheus registry, or a private one in tests: nothing here touches the global
+/// `MetricsSystem`). Label sets are fixed; the agent id is a label only when
+/// `metrics.agentLabel` is on (cardinality).
+///
+/// Names (Prometheus): `ccgw_http_requests_total{route,status}`,
+/// `ccgw_http_request_duration_seconds{route}`, `ccgw_gateway_calls_total{method,result}`,
+/// `ccgw_gateway_call_duration_seconds{method}`, `ccgw_agents_signed_in`,
+/// `ccgw_agents_configured`, `ccgw_sign_ins_total{result}`, `ccgw_guid_rotations_total`,
+/// `ccgw_guid_age_max_seconds`, `ccgw_session_losses_total{reason}`, `ccgw_replays_total{reason}`.
+public final class ShimMetrics: Sendable {
+    let factory: any MetricsFactory
+    let agentLabel: Bool
+    private let cache = Mutex<[String: any AnyObject & Sendable]>([:])
+
+    public init(factory: any MetricsFactory, agentLabel: Bool = false) {
+        self.factory = factory
+        self.agentLabel = agentLabel
+    }
+
+    /// One metric object per label set, created once.
+    private func cached<T: AnyObject & Sendable>(_ key: String, make: () -> T) -> T {
+        cache.withLock { cache in
+            if let existing = cache[key] as? T { return existing }
+            let made = make()
+            cache[key] = made
+            return made
+        }
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
+        cached("c|\(label)|\(dimensions)") { Counter(label: label, dimensions: dimensions, factory: factory) }
+    }
+
+    private func timer(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
+        cached("t|\(label)|\(dimensions)") { CoreMetrics.Timer(label: label, dimensions: dimensions, factory: factory) }
+    }
+
+    private func gauge(_ label: String) -> Gauge {
+        cached("g|\(label)") { Gauge(label: label, factory: factory) }
+    }
+
+    // MARK: Inbound
+
+    /// One inbound request: `route` is the route pattern, never the raw path.
+    func inbound(route: String, status: Int, duration: Duration) {
+        counter("ccgw_http_requests_total", [("route", route), ("status", String(status))]).increment()
+        timer("ccgw_http_request_duration_seconds", [("route", route)]).recordNanoseconds(duration.nanosecondsApprox)
+    }
+
+    // MARK: Gateway calls
+
+    /// One gateway call by the gateway's method name and its result: the retcode
+    /// (normalised to `NNN-NNN`/`0`, else `other`), `http_<status>`, or a transport failure kind.
+    func gatewayCall(_ operation: GatewayOperation, result: String, duration: Duration) {
+        var dimensions = [("method", operation.logName), ("result", result)]
+        if agentLabel { dimensions.append(("agent", operation.agent.rawValue)) }
+        counter("ccgw_gateway_calls_total", dimensions).increment()
+        timer("ccgw_gateway_call_duration_seconds", [("method", operation.logName)]).recordNanoseconds(duration.nanosecondsApprox)
+    }
+
+    /// The `result` label of an answer.
+    static func result(of answer: GatewayAnswer) -> String {
+        if let retcode = answer.retcode { return normalised(retcode) }
+        if answer.status != 200 { return "http_\(answer.status)" }
+        return "invalid_body"
+    }
+
+    /// The `result` label of a transport failure.
+    static func result(of error: GatewayCallError) -> String {
+        switch error.kind {
+        case .timeout: "timeout"
+        case .unreachable: "unreachable"
+        case .tls: "tls"
+        case .connectionReset: "connection_reset"
+        case .responseTooLarge: "too_large"
+        }
+    }
+
+    /// Keeps the label set bounded: only `0` and `NNN-NNN` pass.
+    static func normalised(_ retcode: Retcode) -> String {
+        let text = retcode.rawValue
+        if text == "0" { return text }
+        let bytes = Array(text.utf8)
+        let isCode = bytes.count == 7 && bytes[3] == UInt8(ascii: "-")
+            && bytes.enumerated().allSatisfy { $0.offset == 3 || ($0.element >= 0x30 && $0.element <= 0x39) }
+        return isCode ? text : "other"
+    }
+
+    // MARK: Sessions
+
+    enum SignInResult: String { case success, failure, conflict }
+    /// Why a session ended (see README for the mapping from retcodes).
+    enum LossReason: String { case expired, displaced, forcedOut = "forced_out", failover }
+    enum ReplayReason: String { case guidRefresh = "guid_refresh", signInAgain = "sign_in_again" }
+
+    func signIn(_ result: SignInResult) { counter("ccgw_sign_ins_total", [("result", result.rawValue)]).increment() }
+    func rotation() { counter("ccgw_guid_rotations_total", []).increment() }
+    func sessionLost(_ reason: LossReason) { counter("ccgw_session_losses_total", [("reason", reason.rawValue)]).increment() }
+    func replay(_ reason: ReplayReason) { counter("ccgw_replays_total", [("reason", reason.rawValue)]).increment() }
+
+    /// The loss reason for a retcode that ended a session.
+    static func lossReason(for retcode: Retcode?) -> LossReason {
+        switch retcode {
+        case .alreadySignedOut?: .forcedOut
+        case .recoveryTimedOut?, .recoveryGUIDMismatch?, .recoverySwitchOff?: .failover
+        case .noRight?: .expired
+        default: .displaced
+        }
+    }
+
+    /// Session gauges, refreshed periodically and before each scrape.
+    func sessions(configured: Int, signedIn: Int, maxGUIDAge: Double) {
+        gauge("ccgw_agents_configured").record(configured)
+        gauge("ccgw_agents_signed_in").record(signedIn)
+        gauge("ccgw_guid_age_max_seconds").record(maxGUIDAge)
+    }
+}

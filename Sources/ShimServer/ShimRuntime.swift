@@ -1,0 +1,134 @@
+import GatewayClient
+import Hummingbird
+public import Logging
+import Metrics
+public import Prometheus
+public import ServiceLifecycle
+public import ShimCore
+
+/// The whole daemon as one `Service`: the API listener, the optional metrics
+/// listener, the per-agent sessions and their poll loops, readiness and drain,
+/// systemd notification, and SIGHUP reload.
+///
+/// Its inner service group starts, in order: the gateway client, the session
+/// service, the HTTP application(s), the drain gate, the status service and the
+/// reload service; graceful shutdown runs in reverse, so SIGTERM first turns
+/// readiness to 503 and drains, then the server stops accepting and finishes
+/// in-flight requests, then agents are signed out, then the client closes.
+public struct ShimRuntime: Service {
+    /// Knobs for embedding (tests, the demo) that the config file does not hold.
+    public struct Options: Sendable {
+        /// The config file to re-read on SIGHUP/`reload()`; nil: reload is refused.
+        public var configPath: String?
+        /// The process environment (`NOTIFY_SOCKET`, `WATCHDOG_USEC`, `CREDENTIALS_DIRECTORY`).
+        public var environment: [String: String] = [:]
+        /// Trap SIGHUP and reload (the binary); tests call `reload()` instead.
+        public var reloadOnSIGHUP = false
+        /// The Prometheus registry `/metrics` renders; a fresh one by default.
+        public var prometheus = PrometheusCollectorRegistry()
+        /// Called with the bound port of the API listener.
+        public var onServerRunning: @Sendable (Int) async -> Void = { _ in }
+        /// Called with the bound port of the metrics listener, when there is one.
+        public var onMetricsServerRunning: @Sendable (Int) async -> Void = { _ in }
+        /// How often `STATUS=` and the session gauges are refreshed.
+        public var statusInterval: Duration = .seconds(5)
+
+        public init(configPath: String? = nil) {
+            self.configPath = configPath
+        }
+    }
+
+    let services: [any Service]
+    let reloader: Reloader
+    let logger: Logger
+
+    /// Builds every part from a loaded config. Throws when the CA file cannot be used.
+    public init(loaded: ConfigLoader.Loaded, logger: Logger, levelControl: LogLevelControl, options: Options = Options()) throws(ConfigError) {
+        let config = loaded.config
+        self.logger = logger
+        let notifier = SystemdNotifier(environment: options.environment)
+        let metrics = ShimMetrics(factory: PrometheusMetricsFactory(registry: options.prometheus), agentLabel: config.metrics.agentLabel)
+        let gateway = try GatewayHTTPClient(gateway: config.gateway, maxConnections: max(16, config.agents.count * 2 + 8))
+        let settings = SessionSettings(config: config)
+        let pollers = PollerLauncher()
+        let makeSession: @Sendable (ShimConfig.Agent, String) -> AgentSession = { agent, password in
+            AgentSession(
+                agent: agent, password: password, gateway: gateway, settings: settings, pollers: pollers, metrics: metrics,
+                logger: logger)
+        }
+        let registry = SessionRegistry(config.agents.map { makeSession($0, loaded.passwords[$0.id] ?? "") })
+        let readiness = Readiness()
+        let drainSignal = DrainSignal()
+        let shutdownSettings = LockedValue(config.shutdown)
+        let endpoint = MetricsEndpoint(registry: options.prometheus, sessions: registry, metrics: metrics)
+        let apiPort = LockedValue<Int?>(nil)
+
+        let router = buildRouter(
+            registry: registry, requestTimeout: config.gateway.requestTimeout, readiness: readiness, drainSignal: drainSignal,
+            metrics: metrics, metricsEndpoint: config.metrics.listen == nil ? endpoint : nil)
+        let onServerRunning = options.onServerRunning
+        let listenHost = config.listen.host
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: nil),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                apiPort.value = port
+                readiness.listenerBound()
+                // READY=1 only now: the config is loaded and the listener is bound.
+                let summary = await SessionSummary.of(registry)
+                notifier.notify("READY=1\nSTATUS=\(summary.statusLine)")
+                logger.info("ready", metadata: ["listen": "\(listenHost):\(port)"])
+                await onServerRunning(port)
+            },
+            logger: logger
+        )
+        var services: [any Service] = [
+            GatewayClientService(client: gateway),
+            SessionService(
+                registry: registry, pollers: pollers, signInAtStartup: config.sessions.signInAtStartup,
+                signOutOnShutdown: config.sessions.signOutOnShutdown, logger: logger),
+        ]
+        if let metricsListen = config.metrics.listen {
+            let onMetrics = options.onMetricsServerRunning
+            services.append(
+                Application(
+                    router: buildMetricsRouter(endpoint),
+                    configuration: .init(address: .hostname(metricsListen.host, port: metricsListen.port), serverName: nil),
+                    onServerRunning: { await onMetrics($0.localAddress?.port ?? 0) },
+                    logger: logger))
+        }
+        services.append(app)
+        services.append(
+            DrainGate(readiness: readiness, drainSignal: drainSignal, notifier: notifier, shutdownSettings: shutdownSettings, logger: logger))
+        let probeHost = ["0.0.0.0", "::", "*"].contains(listenHost) ? "127.0.0.1" : listenHost
+        services.append(
+            StatusService(
+                registry: registry, metrics: metrics, notifier: notifier,
+                watchdogInterval: SystemdNotifier.watchdogInterval(environment: options.environment),
+                probeURL: {
+                    apiPort.value.map { "http://\(probeHost.contains(":") ? "[\(probeHost)]" : probeHost):\($0)/healthz" }
+                },
+                logger: logger, statusInterval: options.statusInterval))
+        var loader = ConfigLoader()
+        loader.secrets.environment = { [environment = options.environment] in environment[$0] }
+        let reloader = Reloader(
+            configPath: options.configPath, loader: loader, running: config, registry: registry, makeSession: makeSession,
+            levelControl: levelControl, notifier: notifier, apply: { new in shutdownSettings.value = new.shutdown },
+            logger: logger)
+        if options.reloadOnSIGHUP { services.append(ReloadService(reloader: reloader)) }
+        self.services = services
+        self.reloader = reloader
+    }
+
+    public func run() async throws {
+        let group = ServiceGroup(configuration: .init(services: services, logger: logger))
+        try await group.run()
+    }
+
+    /// Re-reads the config file and applies what can change at run time (as SIGHUP does).
+    @discardableResult
+    public func reload() async -> Bool {
+        await reloader.reload().applied
+    }
+}
