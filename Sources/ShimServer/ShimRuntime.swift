@@ -93,7 +93,7 @@ public struct ShimRuntime: Service {
             let onMetrics = options.onMetricsServerRunning
             services.append(
                 Application(
-                    router: buildMetricsRouter(endpoint),
+                    router: buildMetricsRouter(endpoint, readiness: readiness),
                     configuration: .init(address: .hostname(metricsListen.host, port: metricsListen.port), serverName: nil),
                     onServerRunning: { await onMetrics($0.localAddress?.port ?? 0) },
                     logger: logger))

@@ -11,7 +11,7 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the shim with a config file (the default command).")
 
     @Option(name: .shortAndLong, help: "Path of the YAML config.")
-    var config: String = "/etc/ccgw-shim/config.yaml"
+    var config: String = ShimDefaults.configPath
 
     func run() async throws {
         // First of all: a SIGHUP must never stop the process, even before the reload handler runs.

@@ -3,6 +3,7 @@ import GatewaySimulator
 import Logging
 import ServiceLifecycle
 import ShimCore
+import ShimServer
 import Testing
 
 /// The real `ccgw-shim` executable, as an operator runs it.
@@ -77,10 +78,11 @@ import Testing
         #expect(run.stderr.contains(fragment))
     }
 
-    @Test func printsItsVersion() async throws {
+    @Test func printsItsVersionAndBuild() async throws {
         let result = try await Self.run(["--version"])
         #expect(result.status == 0)
-        #expect(result.stdout.contains("0."))
+        #expect(result.stdout.contains(ShimVersion.current))
+        #expect(result.stdout.contains("debug") || result.stdout.contains("release"))
     }
 
     @Test func sigtermDrainsAndSignsOut() async throws {
@@ -100,13 +102,24 @@ import Testing
                 .replacingOccurrences(of: "level: trace", with: "level: info")
             let config = try writeTemporary(yaml)
             defer { try? FileManager.default.removeItem(atPath: config) }
-            let result = try await Self.run(["run", "--config", config]) { process in
+            let notify = try NotifySocket()
+            defer { notify.close() }
+            let result = try await Self.run(["run", "--config", config], environment: ["NOTIFY_SOCKET": notify.path]) { process in
                 for _ in 0..<100 where await simulator.gateway.entries().filter({ $0.operation == "login" }).count < 3 {
                     try await Task.sleep(for: .milliseconds(50))
                 }
+                kill(process.processIdentifier, SIGHUP)  // reload: must not stop the process
+                try await Task.sleep(for: .milliseconds(400))
+                #expect(process.isRunning)
                 process.terminate()  // SIGTERM
             }
             #expect(result.status == 0)
+            #expect(result.stdout.contains("\"msg\":\"config reloaded\""))
+            try await Task.sleep(for: .milliseconds(150))
+            let messages = notify.messages
+            #expect(messages.first?.hasPrefix("READY=1") == true)
+            #expect(messages.contains { $0.hasPrefix("RELOADING=1") })
+            #expect(messages.contains { $0.hasPrefix("STOPPING=1") })
             let logouts = await simulator.gateway.entries().filter { $0.operation == "logout" }
             #expect(logouts.count == 3)
             #expect(result.stdout.contains("\"msg\":\"logout\""))

@@ -85,6 +85,8 @@ import Testing
             #expect(scrape.body.contains(#"ccgw_gateway_calls_total{method="resetSkill",result="0",agent="1001"} 1"#))
             #expect(try await h.request("GET", "/metrics").status == 404)
             #expect(try await h.request("GET", "/v1/agents", port: port).status == 404)
+            #expect(try await h.request("GET", "/readyz", port: port).status == 200)
+            #expect(try await h.request("GET", "/healthz", port: port).status == 200)
         }
     }
 

@@ -13,13 +13,13 @@ func buildRouter(
     let resetSkill = ResetSkillRoutes(registry: registry, requestTimeout: requestTimeout, drainSignal: drainSignal)
     let agents = AgentRoutes(registry: registry)
     let health = HealthRoutes(readiness: readiness)
-    router.get("/healthz", use: health.live)
-    router.get("/readyz", use: health.ready)
+    router.get(RouterPath(HealthRoutes.livenessPath), use: health.live)
+    router.get(RouterPath(HealthRoutes.readinessPath), use: health.ready)
     router.get("/v1/agents", use: agents.list)
     router.get("/v1/agents/:agentId", use: agents.get)
     router.post("/v1/agents/:agentId/reset-skill", use: resetSkill.resetSkill)
     router.post("/agentgateway/resource/onlineagent/:agentId/resetskill/:autoflag", use: resetSkill.compatResetSkill)
-    if let metricsEndpoint { router.get("/metrics", use: metricsEndpoint.serve) }
+    if let metricsEndpoint { router.get(RouterPath(HealthRoutes.metricsPath), use: metricsEndpoint.serve) }
     // Hummingbird answers 404 for a known path with the wrong method; say 405 and what is allowed.
     for (path, method) in [
         ("/healthz", HTTPRequest.Method.get), ("/readyz", .get), ("/v1/agents", .get), ("/v1/agents/:agentId", .get),
@@ -30,11 +30,16 @@ func buildRouter(
     return router
 }
 
-/// The routes of the separate metrics listener (`metrics.listen`).
-func buildMetricsRouter(_ endpoint: MetricsEndpoint) -> Router<ShimRequestContext> {
+/// The routes of the separate operations listener (`metrics.listen`): `/metrics`
+/// plus `/healthz` and `/readyz`, so probes and scrapes can reach the pod or host
+/// address while the API itself stays on loopback.
+func buildMetricsRouter(_ endpoint: MetricsEndpoint, readiness: Readiness) -> Router<ShimRequestContext> {
     let router = Router(context: ShimRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
-    router.get("/metrics", use: endpoint.serve)
+    let health = HealthRoutes(readiness: readiness)
+    router.get(RouterPath(HealthRoutes.metricsPath), use: endpoint.serve)
+    router.get(RouterPath(HealthRoutes.livenessPath), use: health.live)
+    router.get(RouterPath(HealthRoutes.readinessPath), use: health.ready)
     return router
 }
 

@@ -3,8 +3,12 @@ import ShimCore
 
 /// `GET /healthz` (liveness: the process serves) and `GET /readyz` (readiness:
 /// config loaded, listener bound, not draining; never the gateway's health).
-struct HealthRoutes {
+public struct HealthRoutes: Sendable {
     typealias Context = ShimRequestContext
+    /// Liveness and readiness paths, shared with the deployment manifests' probes.
+    public static let livenessPath = "/healthz"
+    public static let readinessPath = "/readyz"
+    public static let metricsPath = "/metrics"
     let readiness: Readiness
 
     func live(_ request: Request, context: Context) async throws -> Response {

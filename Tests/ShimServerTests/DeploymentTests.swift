@@ -1,0 +1,118 @@
+import Foundation
+import ShimCore
+import ShimServer
+import Testing
+import Yams
+
+/// The shipped deployment files agree with the binary's defaults and with each other.
+@Suite struct DeploymentTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
+
+    static func read(_ path: String) throws -> String {
+        try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    static func yaml(_ path: String) throws -> [String: Any] {
+        try #require(try Yams.load(yaml: read(path)) as? [String: Any])
+    }
+
+    @Test func kubernetesSidecarMatchesTheShimsConfigAndDefaults() throws {
+        let pod = try Self.yaml("deploy/kubernetes/pod.yaml")
+        let configMap = try Self.yaml("deploy/kubernetes/ccgw-shim-config.yaml")
+        let secret = try Self.yaml("deploy/kubernetes/ccgw-shim-secret.yaml")
+        let spec = try #require(pod["spec"] as? [String: Any])
+        let sidecar = try #require((spec["initContainers"] as? [[String: Any]])?.first { $0["name"] as? String == "ccgw-shim" })
+        #expect(sidecar["restartPolicy"] as? String == "Always")  // native sidecar
+
+        let data = try #require(configMap["data"] as? [String: String])
+        let config = try ConfigParser.parse(yaml: try #require(data["config.yaml"]))
+
+        // Ports: the API on loopback at the default port, probes and scrapes on the ops listener.
+        let ports = Dictionary(uniqueKeysWithValues: try #require(sidecar["ports"] as? [[String: Any]]).map { ($0["name"] as! String, $0["containerPort"] as! Int) })
+        #expect(ports["api"] == config.listen.port)
+        #expect(config.listen.port == ShimConfig.Listen().port)
+        #expect(config.listen.host == "127.0.0.1")
+        let ops = try #require(config.metrics.listen)
+        #expect(ports["ops"] == ops.port)
+        #expect(ops.host == "0.0.0.0")
+        for (probe, path) in [("readinessProbe", HealthRoutes.readinessPath), ("livenessProbe", HealthRoutes.livenessPath), ("startupProbe", HealthRoutes.readinessPath)] {
+            let httpGet = try #require((sidecar[probe] as? [String: Any])?["httpGet"] as? [String: Any])
+            #expect(httpGet["path"] as? String == path)
+            #expect(httpGet["port"] as? String == "ops")
+        }
+        let annotations = try #require((pod["metadata"] as? [String: Any])?["annotations"] as? [String: String])
+        #expect(annotations["prometheus.io/port"] == String(ops.port))
+        #expect(annotations["prometheus.io/path"] == HealthRoutes.metricsPath)
+
+        // Files: the config where the binary looks by default, passwords from the Secret's keys.
+        let mounts = Dictionary(uniqueKeysWithValues: try #require(sidecar["volumeMounts"] as? [[String: Any]]).map { ($0["name"] as! String, $0["mountPath"] as! String) })
+        let args = try #require(sidecar["args"] as? [String])
+        let configPath = try #require(args.firstIndex(of: "--config").map { args[$0 + 1] })
+        #expect(configPath == ShimDefaults.configPath)
+        #expect(configPath == mounts["config"]! + "/config.yaml")
+        let secretKeys = Set(try #require(secret["stringData"] as? [String: String]).keys)
+        for agent in config.agents {
+            guard case .file(let path) = agent.password else { Issue.record("agent \(agent.id) should read a file"); continue }
+            let url = URL(fileURLWithPath: path)
+            #expect(url.deletingLastPathComponent().path == mounts["passwords"])
+            #expect(secretKeys.contains(url.lastPathComponent))
+        }
+        let caFile = try #require(config.gateway.caFile)
+        #expect(URL(fileURLWithPath: caFile).deletingLastPathComponent().path == mounts["config"])
+        #expect(data[URL(fileURLWithPath: caFile).lastPathComponent] != nil)
+        #expect(config.shutdown.drainDelay > .zero)
+    }
+
+    @Test func containerfileBuildsTheStaticBinaryAndRunsAsNonRoot() throws {
+        let text = try Self.read("deploy/container/Containerfile")
+        #expect(text.contains("--static-swift-stdlib"))
+        #expect(text.contains("-c release"))
+        #expect(text.components(separatedBy: "\nFROM ").count == 3)  // multi-stage: build + runtime
+        #expect(text.contains("ca-certificates"))
+        let user = try #require(text.split(separator: "\n").last { $0.hasPrefix("USER ") })
+        #expect(!user.contains("root") && !user.hasSuffix(" 0") && !user.contains(" 0:"))
+        #expect(text.contains("EXPOSE 8080 9090"))
+        #expect(text.contains(#"CMD ["run", "--config", "\#(ShimDefaults.configPath)"]"#))
+    }
+
+    @Test func systemdUnitVerifiesAndIsHardened() throws {
+        let unit = try Self.read("deploy/systemd/ccgw-shim.service")
+        #expect(unit.contains("Type=notify"))
+        #expect(unit.contains("WatchdogSec="))
+        #expect(unit.contains("ExecReload=/bin/kill -HUP $MAINPID"))
+        #expect(unit.contains("Restart=on-failure"))
+        #expect(unit.contains("DynamicUser=yes"))
+        #expect(unit.contains("ConfigurationDirectory=ccgw-shim"))
+        #expect(unit.contains("LoadCredential="))
+        #expect(unit.contains("--config \(ShimDefaults.configPath)"))
+
+        let analyze = "/usr/bin/systemd-analyze"
+        try #require(FileManager.default.isExecutableFile(atPath: analyze), ".ci/run installs systemd for this check")
+        // verify checks that ExecStart exists: point it at the binary this test run built.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("unit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let unitPath = directory.appendingPathComponent("ccgw-shim.service").path
+        try Data(unit.replacingOccurrences(of: "/usr/local/bin/ccgw-shim", with: BinaryTests.binary).utf8).write(to: URL(fileURLWithPath: unitPath))
+        let verify = try Self.run(analyze, ["verify", unitPath])
+        #expect(verify.status == 0, "\(verify.output)")
+
+        let security = try Self.run(analyze, ["security", "--offline=true", unitPath])
+        let overall = try #require(security.output.split(separator: "\n").first { $0.contains("Overall exposure level") })
+        let score = try #require(overall.split(separator: " ").compactMap { Double($0) }.first)
+        #expect(score <= 1.5, "\(overall)")
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
