@@ -66,6 +66,8 @@ import Testing
             #expect(value(#"ccgw_sign_ins_total{result="conflict"}"#) == 1)
             #expect(value(#"ccgw_replays_total{reason="guid_refresh"}"#) == 1)
             #expect(value("ccgw_guid_rotations_total") == 1)
+            #expect(value(#"ccgw_session_losses_total{reason="failover"}"#) == 0)  // present before any event
+            #expect(value(#"ccgw_replays_total{reason="sign_in_again"}"#) == 0)
             #expect(value("ccgw_agents_signed_in") == 1)
             #expect(value("ccgw_agents_configured") == 3)
             #expect((value("ccgw_guid_age_max_seconds") ?? -1) >= 0)

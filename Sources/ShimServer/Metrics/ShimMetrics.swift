@@ -21,6 +21,12 @@ public final class ShimMetrics: Sendable {
     public init(factory: any MetricsFactory, agentLabel: Bool = false) {
         self.factory = factory
         self.agentLabel = agentLabel
+        // Fixed label sets exist from the start (at 0), so dashboards and alerts see them before the first event.
+        for result in [SignInResult.success, .failure, .conflict] { _ = counter("ccgw_sign_ins_total", [("result", result.rawValue)]) }
+        for reason in [LossReason.expired, .displaced, .forcedOut, .failover] { _ = counter("ccgw_session_losses_total", [("reason", reason.rawValue)]) }
+        for reason in [ReplayReason.guidRefresh, .signInAgain] { _ = counter("ccgw_replays_total", [("reason", reason.rawValue)]) }
+        _ = counter("ccgw_guid_rotations_total", [])
+        sessions(configured: 0, signedIn: 0, maxGUIDAge: 0)
     }
 
     /// One metric object per label set, created once.
