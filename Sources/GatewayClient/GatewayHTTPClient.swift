@@ -18,14 +18,34 @@ public final class GatewayHTTPClient: Sendable {
     /// The largest answer body read; anything bigger is `responseTooLarge`.
     public let maxBodyBytes: Int
 
-    /// Builds the client. Throws a `ConfigError` naming `gateway.caFile` when the bundle cannot be used.
+    /// The host requests are addressed to: `gateway.serverName` when set (the TLS
+    /// name to verify), else the URL's host.
+    private let requestBase: String
+
+    /// Builds the client. Throws a `ConfigError` naming the key of a file that cannot be used.
+    ///
+    /// `serverName` works through a DNS override: requests go to
+    /// `https://<serverName>:<port>` and that name resolves to the URL's address, so
+    /// SNI and certificate verification use the name while the socket goes to the IP.
     public init(gateway: ShimConfig.Gateway, maxConnections: Int, maxBodyBytes: Int = 1 << 20) throws(ConfigError) {
         self.baseURL = gateway.url
         self.maxBodyBytes = maxBodyBytes
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile = gateway.caFile {
-            tls.trustRoots = .certificates(try Self.loadCertificates(caFile))
+            tls.trustRoots = .certificates(try Self.loadCertificates(caFile, key: "gateway.caFile"))
         }
+        if let certFile = gateway.clientCertFile, let keyFile = gateway.clientKeyFile {
+            tls.certificateChain = try Self.loadCertificates(certFile, key: "gateway.clientCertFile").map { .certificate($0) }
+            do {
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
+            } catch {
+                throw ConfigError(key: "gateway.clientKeyFile", line: nil, problem: "\(keyFile) is not a readable PEM private key")
+            }
+        }
+        if gateway.insecureSkipVerify { tls.certificateVerification = .none }
+        // Closing a connection waits this long for the gateway's close_notify; a gateway
+        // stuck on an abandoned call must not hold the shim's exit for the default 5 s.
+        tls.shutdownTimeout = .milliseconds(500)
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls,
             redirectConfiguration: .disallow,
@@ -36,24 +56,30 @@ public final class GatewayHTTPClient: Sendable {
         )
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.httpVersion = .http1Only
+        if let serverName = gateway.serverName, gateway.url.isTLS {
+            configuration.dnsOverride = [serverName: gateway.url.host]
+            requestBase = "\(gateway.url.scheme)://\(serverName):\(gateway.url.port)"
+        } else {
+            requestBase = gateway.url.description
+        }
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// Reads a PEM bundle; errors name the config key, never the file's content.
-    public static func loadCertificates(_ path: String) throws(ConfigError) -> [NIOSSLCertificate] {
+    public static func loadCertificates(_ path: String, key: String = "gateway.caFile") throws(ConfigError) -> [NIOSSLCertificate] {
         guard FileManager.default.isReadableFile(atPath: path) else {
-            throw ConfigError(key: "gateway.caFile", line: nil, problem: "cannot read \(path)")
+            throw ConfigError(key: key, line: nil, problem: "cannot read \(path)")
         }
         do {
             let certificates = try NIOSSLCertificate.fromPEMFile(path)
             guard !certificates.isEmpty else {
-                throw ConfigError(key: "gateway.caFile", line: nil, problem: "\(path) holds no PEM certificate")
+                throw ConfigError(key: key, line: nil, problem: "\(path) holds no PEM certificate")
             }
             return certificates
         } catch let error as ConfigError {
             throw error
         } catch {
-            throw ConfigError(key: "gateway.caFile", line: nil, problem: "\(path) is not a PEM certificate bundle")
+            throw ConfigError(key: key, line: nil, problem: "\(path) is not a PEM certificate bundle")
         }
     }
 
@@ -67,7 +93,7 @@ public final class GatewayHTTPClient: Sendable {
     public func send(
         _ operation: GatewayOperation, guid: String?, cookies: String?, body: JSONValue? = nil, timeout: Duration
     ) async throws(GatewayCallError) -> GatewayAnswer {
-        var request = HTTPClientRequest(url: baseURL.description + operation.pathAndQuery)
+        var request = HTTPClientRequest(url: requestBase + operation.pathAndQuery)
         request.method = HTTPMethod(rawValue: operation.method)
         request.headers.add(name: "Content-Type", value: "application/json; charset=UTF-8")
         request.headers.add(name: "Accept", value: "application/json")

@@ -15,6 +15,7 @@ public struct Simulator: Service {
     public let certificateAuthority: PrivateCA?
     let host: String
     let port: Int
+    let requireClientCertificate: Bool
     let logger: Logger
     let onServerRunning: @Sendable (Int) async -> Void
 
@@ -24,7 +25,7 @@ public struct Simulator: Service {
     ///   - certificateHosts: the names and addresses the server certificate is valid for.
     public init(
         options: SimulatorOptions, host: String = "127.0.0.1", port: Int = 0, tls: Bool = true,
-        certificateHosts: [String] = ["localhost", "127.0.0.1", "::1"], logger: Logger,
+        certificateHosts: [String] = ["localhost", "127.0.0.1", "::1"], requireClientCertificate: Bool = false, logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws {
         self.options = options
@@ -32,6 +33,7 @@ public struct Simulator: Service {
         self.certificateAuthority = tls ? try PrivateCA(hosts: certificateHosts) : nil
         self.host = host
         self.port = port
+        self.requireClientCertificate = requireClientCertificate
         self.logger = logger
         self.onServerRunning = onServerRunning
     }
@@ -45,6 +47,11 @@ public struct Simulator: Service {
                 certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(ca.serverCertificatePEM.utf8), format: .pem))],
                 privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(ca.serverKeyPEM.utf8), format: .pem)))
             tls.minimumTLSVersion = .tlsv12
+            if requireClientCertificate {
+                // Mutual TLS: only clients with a certificate from this CA get in.
+                tls.certificateVerification = .noHostnameVerification
+                tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(ca.caCertificatePEM.utf8), format: .pem)])
+            }
             // Do not wait 5 s for a close_notify from clients that already left (tests stop quickly).
             tls.shutdownTimeout = .milliseconds(200)
             let app = Application(

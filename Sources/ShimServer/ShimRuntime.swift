@@ -1,7 +1,11 @@
 import GatewayClient
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
 public import Logging
 import Metrics
+import UnixSignals
 public import Prometheus
 public import ServiceLifecycle
 public import ShimCore
@@ -41,6 +45,7 @@ public struct ShimRuntime: Service {
     let services: [any Service]
     let reloader: Reloader
     let logger: Logger
+    let reloadOnSIGHUP: Bool
 
     /// Builds every part from a loaded config. Throws when the CA file cannot be used.
     public init(loaded: ConfigLoader.Loaded, logger: Logger, levelControl: LogLevelControl, options: Options = Options()) throws(ConfigError) {
@@ -63,13 +68,17 @@ public struct ShimRuntime: Service {
         let endpoint = MetricsEndpoint(registry: options.prometheus, sessions: registry, metrics: metrics)
         let apiPort = LockedValue<Int?>(nil)
 
+        for warning in loaded.warnings { logger.warning("\(warning)") }
         let router = buildRouter(
             registry: registry, requestTimeout: config.gateway.requestTimeout, readiness: readiness, drainSignal: drainSignal,
-            metrics: metrics, metricsEndpoint: config.metrics.listen == nil ? endpoint : nil)
+            metrics: metrics, metricsEndpoint: config.metrics.listen == nil ? endpoint : nil,
+            authenticator: CallerAuthenticator(clients: config.clients, tokens: loaded.tokens), limits: config.limits,
+            warnings: loaded.warnings.filter { $0.hasPrefix("gateway.insecureSkipVerify") })
         let onServerRunning = options.onServerRunning
         let listenHost = config.listen.host
         let app = Application(
             router: router,
+            server: try Self.serverBuilder(tls: config.listen.tls),
             configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: nil),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
@@ -116,12 +125,36 @@ public struct ShimRuntime: Service {
             configPath: options.configPath, loader: loader, running: config, registry: registry, makeSession: makeSession,
             levelControl: levelControl, notifier: notifier, apply: { new in shutdownSettings.value = new.shutdown },
             logger: logger)
-        if options.reloadOnSIGHUP { services.append(ReloadService(reloader: reloader)) }
+        self.reloadOnSIGHUP = options.reloadOnSIGHUP
         self.services = services
         self.reloader = reloader
     }
 
+    /// Plain HTTP/1.1, or HTTPS with `listen.tls`.
+    static func serverBuilder(tls files: ShimConfig.TLSFiles?) throws(ConfigError) -> HTTPServerBuilder {
+        guard let files else { return .http1() }
+        let chain = try GatewayHTTPClient.loadCertificates(files.certFile, key: "listen.tls.certFile")
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: files.keyFile, format: .pem)
+        } catch {
+            throw ConfigError(key: "listen.tls.keyFile", line: nil, problem: "\(files.keyFile) is not a readable PEM private key")
+        }
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        tls.minimumTLSVersion = .tlsv12
+        do {
+            return try .tls(.http1(), tlsConfiguration: tls)
+        } catch {
+            throw ConfigError(key: "listen.tls", line: nil, problem: "the certificate and key cannot be used together")
+        }
+    }
+
     public func run() async throws {
+        var services = self.services
+        if reloadOnSIGHUP {
+            // Trap SIGHUP before any service starts, so before the listener is bound and READY=1 is sent.
+            services.append(ReloadService(reloader: reloader, signals: await UnixSignalsSequence(trapping: .sighup)))
+        }
         let group = ServiceGroup(configuration: .init(services: services, logger: logger))
         try await group.run()
     }

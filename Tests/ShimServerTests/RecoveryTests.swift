@@ -53,8 +53,10 @@ import Testing
     }
 
     @Test func lostSessionIsSignedInAgainAndReplayed() async throws {
-        try await withHarness { (h: Harness) async throws in
+        // A long poll interval, so the request (not the poller) is the first to meet the lost session.
+        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1, pollInterval: "20s") }) { (h: Harness) async throws in
             try await warmUp(h)
+            try await Task.sleep(for: .milliseconds(300))  // the first poll took a queued event at once; the poller now sleeps
             await h.gateway.signOutUnpolled("1001")  // the gateway dropped the agent: 100-006
             let reply = try await h.resetSkill()
             #expect(reply.status == 200)

@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func signsInOnceFor500ConcurrentFirstRequests() async throws {
-        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1, requestTimeout: "20s") }) { (h: Harness) async throws in
+        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1, requestTimeout: "20s") + "\nlimits: {maxQueuedPerAgent: 1000}\n" }) { (h: Harness) async throws in
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<500 {
                     group.addTask { try await h.resetSkill("1002", #"{"skills":[2]}"#).status }

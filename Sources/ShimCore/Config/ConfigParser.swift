@@ -6,11 +6,19 @@ import Yams
 /// a second secret source is an error that names the key and line, so a typo
 /// never silently falls back to a default.
 public enum ConfigParser {
-    static let topKeys = ["listen", "gateway", "sessions", "agents", "logging", "shutdown", "metrics"]
+    static let topKeys = [
+        "listen", "gateway", "sessions", "agents", "logging", "shutdown", "metrics", "clients", "allowUnauthenticated", "limits",
+    ]
+    static let clientKeys = ["name", "tokenFile", "tokenEnv", "tokenCredential", "agents"]
+    static let limitsKeys = ["maxInFlight", "maxQueuedPerAgent"]
+    static let tlsKeys = ["certFile", "keyFile"]
     static let shutdownKeys = ["drainDelay", "timeout"]
     static let metricsKeys = ["listen", "agentLabel"]
-    static let listenKeys = ["host", "port"]
-    static let gatewayKeys = ["url", "authMode", "caFile", "connectTimeout", "requestTimeout", "pollTimeout"]
+    static let listenKeys = ["host", "port", "tls"]
+    static let gatewayKeys = [
+        "url", "authMode", "caFile", "connectTimeout", "requestTimeout", "pollTimeout", "serverName", "clientCertFile",
+        "clientKeyFile", "insecureSkipVerify",
+    ]
     static let sessionKeys = ["signInAtStartup", "forceLogin", "signOutOnShutdown", "pollInterval"]
     static let agentKeys = ["id", "phone", "password", "passwordFile", "passwordEnv", "passwordCredential", "signIn"]
     static let loggingKeys = ["level", "format"]
@@ -65,6 +73,28 @@ public enum ConfigParser {
                 config.logging.format = value
             }
         }
+        if let v = try top.bool("allowUnauthenticated") { config.allowUnauthenticated = v }
+        if let node = top.node("limits") {
+            let reader = try YAMLMappingReader(node, path: "limits", allowed: limitsKeys)
+            if let v = try reader.int("maxInFlight", in: 1...1_000_000) { config.limits.maxInFlight = v }
+            if let v = try reader.int("maxQueuedPerAgent", in: 1...1_000_000) { config.limits.maxQueuedPerAgent = v }
+        }
+        if let node = top.node("clients") {
+            guard case .sequence(let sequence) = node else { throw top.fail("clients", "must be a list of clients (- name: ...)") }
+            var names = Set<String>()
+            for (index, item) in sequence.enumerated() {
+                let client = try parseClient(item, path: "clients[\(index)]")
+                guard names.insert(client.name).inserted else {
+                    throw ConfigError(key: "clients[\(index)].name", line: item.mark?.line, problem: "client \(client.name) is listed twice")
+                }
+                config.clients.append(client)
+            }
+        }
+        if !config.listen.isLoopback, config.clients.isEmpty, !config.allowUnauthenticated {
+            throw ConfigError(
+                key: "clients", line: nil,
+                problem: "listen.host \(config.listen.host) is reachable from other machines but no clients are configured; add clients (bearer tokens) or set allowUnauthenticated: true")
+        }
         if let node = top.node("agents") {
             guard case .sequence(let sequence) = node else {
                 throw top.fail("agents", "must be a list of agents (- id: ...)")
@@ -84,6 +114,10 @@ public enum ConfigParser {
     static func parseListen(_ node: Node, path: String) throws(ConfigError) -> ShimConfig.Listen {
         let reader = try YAMLMappingReader(node, path: path, allowed: listenKeys)
         var listen = ShimConfig.Listen()
+        if let tls = reader.node("tls") {
+            let tlsReader = try YAMLMappingReader(tls, path: "\(path).tls", allowed: tlsKeys)
+            listen.tls = ShimConfig.TLSFiles(certFile: try tlsReader.requireString("certFile"), keyFile: try tlsReader.requireString("keyFile"))
+        }
         if let host = try reader.string("host") {
             guard !host.isEmpty else { throw reader.fail("host", "must not be empty") }
             listen.host = host
@@ -106,6 +140,19 @@ public enum ConfigParser {
             guard !caFile.isEmpty else { throw reader.fail("caFile", "must not be empty") }
             guard url.isTLS else { throw reader.fail("caFile", "is set but gateway.url is not https://") }
             gateway.caFile = caFile
+        }
+        if let name = try reader.string("serverName") {
+            guard !name.isEmpty, !name.contains("/"), !name.contains(" ") else { throw reader.fail("serverName", "must be a host name") }
+            gateway.serverName = name
+        }
+        gateway.clientCertFile = try reader.string("clientCertFile")
+        gateway.clientKeyFile = try reader.string("clientKeyFile")
+        if (gateway.clientCertFile == nil) != (gateway.clientKeyFile == nil) {
+            throw reader.fail(gateway.clientCertFile == nil ? "clientCertFile" : "clientKeyFile", "clientCertFile and clientKeyFile go together")
+        }
+        if let v = try reader.bool("insecureSkipVerify") { gateway.insecureSkipVerify = v }
+        if gateway.insecureSkipVerify, gateway.caFile != nil {
+            throw reader.fail("insecureSkipVerify", "cannot be combined with caFile; choose one")
         }
         let minimum = Duration.milliseconds(1)
         if let v = try reader.duration("connectTimeout", minimum: minimum) { gateway.connectTimeout = v }
@@ -163,6 +210,37 @@ public enum ConfigParser {
             }
         }
         return ShimConfig.Agent(id: id, phone: phone, password: sources[0], signIn: fields, keyPath: path)
+    }
+
+    static func parseClient(_ node: Node, path: String) throws(ConfigError) -> ShimConfig.Client {
+        let reader = try YAMLMappingReader(node, path: path, allowed: clientKeys)
+        let name = try reader.requireString("name")
+        guard name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw reader.fail("name", "must be letters, digits, '-', '_' or '.' (at most 64)")
+        }
+        var sources: [SecretSource] = []
+        for (key, make) in [("tokenFile", SecretSource.file(path:)), ("tokenEnv", SecretSource.environment(name:)), ("tokenCredential", SecretSource.credential(name:))]
+        where reader.has(key) {
+            guard let value = try reader.string(key), !value.isEmpty else { throw reader.fail(key, "must not be empty") }
+            sources.append(make(value))
+        }
+        guard sources.count == 1 else {
+            throw ConfigError(
+                key: path, line: reader.line,
+                problem: sources.isEmpty ? "needs one of tokenFile, tokenEnv or tokenCredential" : "has more than one token source; keep exactly one")
+        }
+        guard case .sequence(let list)? = reader.node("agents") else {
+            throw ConfigError(key: "\(path).agents", line: reader.line, problem: "is required: a list of agent ids, ranges like \"1000-1999\", or \"*\"")
+        }
+        let entries = list.map { $0.scalar?.string ?? "" }
+        switch AgentScope.parse(entries) {
+        case .success(let scope):
+            return ShimConfig.Client(name: name, token: sources[0], agents: scope, keyPath: path)
+        case .failure(let error):
+            throw ConfigError(
+                key: "\(path).agents[\(error.index)]", line: list[error.index].mark?.line,
+                problem: "must be an agent id (101–999999), a range like \"1000-1999\", or \"*\"")
+        }
     }
 
     /// A plain YAML scalar as the JSON value the gateway expects; quoted scalars stay strings.

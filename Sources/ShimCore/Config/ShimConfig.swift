@@ -8,11 +8,57 @@ public struct ShimConfig: Sendable, Equatable {
     public var logging: LogSettings
     public var shutdown = Shutdown()
     public var metrics = Metrics()
+    /// Callers allowed to use the API; empty: no authentication (loopback only, or `allowUnauthenticated`).
+    public var clients: [Client] = []
+    /// Accept unauthenticated callers on a non-loopback listener (warned about at start).
+    public var allowUnauthenticated = false
+    public var limits = Limits()
 
     /// Where the shim accepts its callers.
     public struct Listen: Sendable, Equatable {
         public var host = "127.0.0.1"
         public var port = 8080
+        /// Serve HTTPS with this certificate and key (non-loopback deployments).
+        public var tls: TLSFiles?
+        public init() {}
+
+        /// Whether only this machine can reach the listener.
+        public var isLoopback: Bool {
+            host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        }
+    }
+
+    /// A certificate chain and its private key, both PEM files.
+    public struct TLSFiles: Sendable, Equatable {
+        public var certFile: String
+        public var keyFile: String
+        public init(certFile: String, keyFile: String) {
+            self.certFile = certFile
+            self.keyFile = keyFile
+        }
+    }
+
+    /// A service allowed to call the API, with its bearer token and agent scope.
+    public struct Client: Sendable, Equatable {
+        public var name: String
+        public var token: SecretSource
+        public var agents: AgentScope
+        /// The config path of the entry, e.g. `clients[0]`, for error messages.
+        public var keyPath: String
+        public init(name: String, token: SecretSource, agents: AgentScope, keyPath: String) {
+            self.name = name
+            self.token = token
+            self.agents = agents
+            self.keyPath = keyPath
+        }
+    }
+
+    /// Back-pressure: requests over these limits get 503 with `Retry-After`.
+    public struct Limits: Sendable, Equatable {
+        /// Inbound requests handled at once, all routes.
+        public var maxInFlight = 1024
+        /// Requests waiting for one agent's turn at the gateway.
+        public var maxQueuedPerAgent = 64
         public init() {}
     }
 
@@ -27,6 +73,13 @@ public struct ShimConfig: Sendable, Equatable {
         public var requestTimeout: Duration = .seconds(10)
         /// Read timeout of one event poll; must exceed the gateway's ~10 s hold (PROTOCOL.md §4.1, §8 pitfall 8).
         public var pollTimeout: Duration = .seconds(15)
+        /// The name the gateway's certificate must carry when `url` uses an IP address.
+        public var serverName: String?
+        /// Client certificate and key (PEM) for gateways that require mutual TLS.
+        public var clientCertFile: String?
+        public var clientKeyFile: String?
+        /// Skip certificate verification (labs only; warned about at start and in /v1/agents).
+        public var insecureSkipVerify = false
 
         public init(url: GatewayURL, authMode: AuthMode) {
             self.url = url

@@ -13,6 +13,10 @@ public struct ConfigLoader: Sendable {
     public struct Loaded: Sendable {
         public let config: ShimConfig
         public let passwords: [AgentID: String]
+        /// Bearer tokens by client name.
+        public let tokens: [String: String]
+        /// Things worth a warning at start (shared secret files, verification off).
+        public let warnings: [String]
     }
 
     /// Reads and validates `path`.
@@ -30,7 +34,17 @@ public struct ConfigLoader: Sendable {
     public func load(yaml: String) throws(ConfigError) -> Loaded {
         let config = try ConfigParser.parse(yaml: yaml)
         let passwords = try secrets.passwords(for: config)
-        if let caFile = config.gateway.caFile { _ = try GatewayHTTPClient.loadCertificates(caFile) }
-        return Loaded(config: config, passwords: passwords)
+        let tokens = try secrets.tokens(for: config)
+        if let caFile = config.gateway.caFile { _ = try GatewayHTTPClient.loadCertificates(caFile, key: "gateway.caFile") }
+        if let certFile = config.gateway.clientCertFile { _ = try GatewayHTTPClient.loadCertificates(certFile, key: "gateway.clientCertFile") }
+        if let tls = config.listen.tls { _ = try GatewayHTTPClient.loadCertificates(tls.certFile, key: "listen.tls.certFile") }
+        var warnings = secrets.permissionWarnings(for: config)
+        if config.gateway.insecureSkipVerify {
+            warnings.append("gateway.insecureSkipVerify is on: the gateway's certificate is not checked, so anyone on the path can read agent GUIDs and passwords")
+        }
+        if config.clients.isEmpty, !config.listen.isLoopback {
+            warnings.append("allowUnauthenticated is on and listen.host \(config.listen.host) is reachable from other machines: anyone who reaches it can reset any agent's skills")
+        }
+        return Loaded(config: config, passwords: passwords, tokens: tokens, warnings: warnings)
     }
 }

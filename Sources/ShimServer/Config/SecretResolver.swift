@@ -6,6 +6,12 @@ import ShimCore
 struct SecretResolver: Sendable {
     var environment: @Sendable (String) -> String? = { ProcessInfo.processInfo.environment[$0] }
     var readFile: @Sendable (String) throws -> Data = { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+    /// Whether a file can be read by its group or by others (a warning, not an error).
+    var isShared: @Sendable (String) -> Bool = { path in
+        var info = stat()
+        guard stat(path, &info) == 0 else { return false }
+        return info.st_mode & 0o044 != 0
+    }
 
     /// The value of one secret; one trailing newline of a file is stripped.
     func resolve(_ source: SecretSource, key: String) throws(ConfigError) -> String {
@@ -47,5 +53,24 @@ struct SecretResolver: Sendable {
             passwords[agent.id] = try resolve(agent.password, key: "\(agent.keyPath).\(agent.password.key(prefix: "password"))")
         }
         return passwords
+    }
+
+    /// Every client's bearer token, by client name.
+    func tokens(for config: ShimConfig) throws(ConfigError) -> [String: String] {
+        var tokens: [String: String] = [:]
+        for client in config.clients {
+            tokens[client.name] = try resolve(client.token, key: "\(client.keyPath).\(client.token.key(prefix: "token"))")
+        }
+        return tokens
+    }
+
+    /// One line per secret file that its group or others can read.
+    func permissionWarnings(for config: ShimConfig) -> [String] {
+        var sources = config.agents.map { ($0.password, "\($0.keyPath).\($0.password.key(prefix: "password"))") }
+        sources += config.clients.map { ($0.token, "\($0.keyPath).\($0.token.key(prefix: "token"))") }
+        return sources.compactMap { source, key in
+            guard case .file(let path) = source, isShared(path) else { return nil }
+            return "\(key): \(path) is readable by its group or others; chmod 600 it"
+        }
     }
 }

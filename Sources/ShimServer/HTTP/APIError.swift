@@ -48,6 +48,10 @@ struct APIError: Error, Sendable {
             return APIError(failure)
         case is NIOTooManyBytesError:
             return APIError(.contentTooLarge, "payload_too_large", "the request body is over \(maxBodyBytes) bytes")
+        case is AgentQueueFull:
+            var error = APIError(.serviceUnavailable, "agent_busy", "too many requests are waiting for this agent; retry shortly")
+            error.headers[.retryAfter] = "1"
+            return error
         case is DrainExpired:
             var error = APIError(.serviceUnavailable, "shutting_down", "the shim is shutting down; send the request again")
             error.headers[.retryAfter] = "1"

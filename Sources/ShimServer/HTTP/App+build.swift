@@ -5,13 +5,15 @@ import ShimCore
 /// The routes of the shim's API listener.
 func buildRouter(
     registry: SessionRegistry, requestTimeout: Duration, readiness: Readiness, drainSignal: DrainSignal,
-    metrics: ShimMetrics, metricsEndpoint: MetricsEndpoint?
+    metrics: ShimMetrics, metricsEndpoint: MetricsEndpoint?, authenticator: CallerAuthenticator, limits: ShimConfig.Limits,
+    warnings: [String] = []
 ) -> Router<ShimRequestContext> {
     let router = Router(context: ShimRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: metrics))  // outermost: sees the final status
     router.add(middleware: RequestIDMiddleware())  // turns every error into the JSON answer
-    let resetSkill = ResetSkillRoutes(registry: registry, requestTimeout: requestTimeout, drainSignal: drainSignal)
-    let agents = AgentRoutes(registry: registry)
+    router.add(middleware: InFlightLimitMiddleware(limit: limits.maxInFlight, counter: InFlightCounter()))
+    let resetSkill = ResetSkillRoutes(registry: registry, requestTimeout: requestTimeout, drainSignal: drainSignal, authenticator: authenticator)
+    let agents = AgentRoutes(registry: registry, authenticator: authenticator, warnings: warnings)
     let health = HealthRoutes(readiness: readiness)
     router.get(RouterPath(HealthRoutes.livenessPath), use: health.live)
     router.get(RouterPath(HealthRoutes.readinessPath), use: health.ready)

@@ -11,6 +11,8 @@ struct ResetSkillLogLine {
     var retcode: Retcode?
     var attempts = 0
     var errorCode: String?
+    /// The authenticated caller's name (`clients[].name`), when authentication is on.
+    var client: String?
 
     init(route: String) { self.route = route }
 
@@ -28,6 +30,7 @@ struct ResetSkillLogLine {
             "duration_ms": .string(String(format2: Double(elapsed.nanosecondsApprox) / 1e6)),
         ]
         if let errorCode { metadata["error.code"] = .string(errorCode) }
+        if let client { metadata["client"] = .string(client) }
         let level: Logger.Level = status >= 500 ? .warning : .info
         logger.log(level: level, "resetSkill", metadata: metadata)
     }

@@ -11,13 +11,17 @@ struct ResetSkillRoutes {
     let registry: SessionRegistry
     let requestTimeout: Duration
     let drainSignal: DrainSignal
+    let authenticator: CallerAuthenticator
 
     /// The shim's own API: JSON in, clear statuses out.
     func resetSkill(_ request: Request, context: Context) async throws -> Response {
         var line = ResetSkillLogLine(route: "v1")
         do {
+            let caller = try authenticator.caller(authorization: request.headers[.authorization])
+            line.client = caller?.name
             let agent = try agentID(context.parameters.get("agentId"))
             line.agent = agent
+            try CallerAuthenticator.authorize(caller, agent: agent)
             let session = try session(for: agent)
             let body = try await request.body.collect(upTo: APIError.maxBodyBytes)
             let parsed: ResetSkillRequest
@@ -47,8 +51,11 @@ struct ResetSkillRoutes {
     func compatResetSkill(_ request: Request, context: Context) async throws -> Response {
         var line = ResetSkillLogLine(route: "compat")
         do {
+            let caller = try authenticator.caller(authorization: request.headers[.authorization])
+            line.client = caller?.name
             let agent = try agentID(context.parameters.get("agentId"))
             line.agent = agent
+            try CallerAuthenticator.authorize(caller, agent: agent)
             let session = try session(for: agent)
             let parsed: ResetSkillRequest
             do {

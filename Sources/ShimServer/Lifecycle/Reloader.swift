@@ -66,6 +66,8 @@ actor Reloader {
         if new.sessions != running.sessions { outcome.needsRestart.append("sessions") }
         if new.metrics != running.metrics { outcome.needsRestart.append("metrics") }
         if new.logging.format != running.logging.format { outcome.needsRestart.append("logging.format") }
+        if new.clients != running.clients || new.allowUnauthenticated != running.allowUnauthenticated { outcome.needsRestart.append("clients") }
+        if new.limits != running.limits { outcome.needsRestart.append("limits") }
         levelControl.level = new.logging.level.loggerLevel
 
         let newIDs = Set(new.agents.map(\.id))

@@ -2,6 +2,9 @@ import GatewayClient
 import Logging
 import ShimCore
 
+/// Thrown when too many requests already wait for one agent (`limits.maxQueuedPerAgent`).
+struct AgentQueueFull: Error {}
+
 /// The final gateway answer to one forwarded resetskill, and how it was reached.
 struct ResetSkillOutcome: Sendable {
     let answer: GatewayAnswer
@@ -25,7 +28,8 @@ extension AgentSession {
     /// - 000-002 and unknown codes: returned as they are, no retry.
     /// Callers wait their turn (`resetLock`) within their own deadline.
     func resetSkill(_ request: ResetSkillRequest, deadline: ContinuousClock.Instant) async throws -> ResetSkillOutcome {
-        try await resetLock.withLock {
+        guard resetLock.waiting < settings.maxQueuedPerAgent else { throw AgentQueueFull() }
+        return try await resetLock.withLock {
             var replayed = false
             var retries = 0
             var attempts = 0

@@ -16,6 +16,8 @@ struct SessionSettings: Sendable {
     var maxPollBackoff: Duration = .seconds(5)
     /// Budget of the sign-out calls at shutdown.
     var signOutTimeout: Duration = .seconds(3)
+    /// Requests that may wait for one agent's turn (`limits.maxQueuedPerAgent`).
+    var maxQueuedPerAgent = 64
 
     init(config: ShimConfig) {
         authMode = config.gateway.authMode
@@ -23,6 +25,7 @@ struct SessionSettings: Sendable {
         pollInterval = config.sessions.pollInterval
         pollTimeout = config.gateway.pollTimeout
         requestTimeout = config.gateway.requestTimeout
+        maxQueuedPerAgent = config.limits.maxQueuedPerAgent
     }
 
     /// Backoff before retry number `attempt` (1-based): base·2^(attempt-1), ±50 % jitter, capped.

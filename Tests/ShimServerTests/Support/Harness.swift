@@ -4,6 +4,7 @@ import GatewaySimulator
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import ServiceLifecycle
 import ShimCore
 import Synchronization
@@ -21,6 +22,8 @@ final class Harness: Sendable {
     /// The config file the shim was started with (tests rewrite it, then reload).
     let configPath: String
     let runtime: ShimRuntime
+    /// `https` when the shim serves TLS (`listen.tls`).
+    let scheme: String
     private let shimGroup: ServiceGroup
     private let shimStopped: AsyncStream<Void>
     private let stopped = Mutex(false)
@@ -29,8 +32,9 @@ final class Harness: Sendable {
 
     init(
         simulator: Simulator, shimPort: Int, metricsPort: Int?, logs: LogCapture, client: HTTPClient, caFile: String, configPath: String,
-        runtime: ShimRuntime, shimGroup: ServiceGroup, shimStopped: AsyncStream<Void>
+        runtime: ShimRuntime, scheme: String, shimGroup: ServiceGroup, shimStopped: AsyncStream<Void>
     ) {
+        self.scheme = scheme
         self.simulator = simulator
         self.shimPort = shimPort
         self.metricsPort = metricsPort
@@ -55,7 +59,7 @@ final class Harness: Sendable {
 
     /// One request to the shim (or to its metrics listener with `port`).
     func request(_ method: String, _ path: String, body: String? = nil, headers: [(String, String)] = [], port: Int? = nil) async throws -> Reply {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port ?? shimPort)\(path)")
+        var request = HTTPClientRequest(url: "\(port == nil ? scheme : "http")://127.0.0.1:\(port ?? shimPort)\(path)")
         request.method = .init(rawValue: method)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
@@ -113,7 +117,8 @@ func testSimulatorOptions(_ mode: SimulatorOptions.AuthMode = .dynamic) -> Simul
 
 /// The shim config used by default; `extra` edits are plain text substitutions.
 func testShimYAML(gatewayURL: String, caFile: String, authMode: String = "dynamic", forceLogin: Bool = false,
-                  requestTimeout: String = "5s", signInAtStartup: Bool = false, agents: String? = nil) -> String {
+                  requestTimeout: String = "5s", signInAtStartup: Bool = false, agents: String? = nil,
+                  pollInterval: String = "50ms") -> String {
     """
     listen: {host: 127.0.0.1, port: 0}
     gateway:
@@ -126,7 +131,7 @@ func testShimYAML(gatewayURL: String, caFile: String, authMode: String = "dynami
     sessions:
       forceLogin: \(forceLogin)
       signInAtStartup: \(signInAtStartup)
-      pollInterval: 50ms
+      pollInterval: \(pollInterval)
     agents:
     \(agents ?? """
       - {id: "1001", phone: "70001", password: "pw-1001-Secret!"}
@@ -142,19 +147,51 @@ func testShimYAML(gatewayURL: String, caFile: String, authMode: String = "dynami
 func withHarness(
     simulator options: SimulatorOptions = testSimulatorOptions(),
     certificateHosts: [String] = ["localhost", "127.0.0.1", "::1"],
+    requireClientCertificate: Bool = false,
+    clientCertificate: Bool = false,
+    inboundTLS: Bool = false,
     environment: [String: String] = [:],
-    yaml: @escaping @Sendable (_ gatewayURL: String, _ caFile: String) -> String = { testShimYAML(gatewayURL: $0, caFile: $1) },
+    yaml baseYAML: @escaping @Sendable (_ gatewayURL: String, _ caFile: String) -> String = { testShimYAML(gatewayURL: $0, caFile: $1) },
     _ body: (Harness) async throws -> Void
 ) async throws {
     let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
     let (simPorts, simPortContinuation) = AsyncStream.makeStream(of: Int.self)
-    let simulator = try Simulator(options: options, certificateHosts: certificateHosts, logger: quiet, onServerRunning: { simPortContinuation.yield($0) })
+    let simulator = try Simulator(
+        options: options, certificateHosts: certificateHosts, requireClientCertificate: requireClientCertificate, logger: quiet,
+        onServerRunning: { simPortContinuation.yield($0) })
     let simGroup = ServiceGroup(services: [simulator], logger: quiet)
-    let caFile = FileManager.default.temporaryDirectory.appendingPathComponent("ccgw-test-ca-\(UUID().uuidString).pem").path
-    try Data(simulator.certificateAuthority!.caCertificatePEM.utf8).write(to: URL(fileURLWithPath: caFile))
-    defer { try? FileManager.default.removeItem(atPath: caFile) }
+    let ca = simulator.certificateAuthority!
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ccgw-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = directory.appendingPathComponent(name).path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+    let caFile = try write("ca.pem", ca.caCertificatePEM)
+    var gatewayExtras = ""
+    if clientCertificate {
+        let client = try ca.issueClientCertificate()
+        gatewayExtras = "\n  clientCertFile: \(try write("client.pem", client.certificatePEM))\n  clientKeyFile: \(try write("client.key", client.keyPEM))"
+    }
+    var listenTLS = ""
+    if inboundTLS {
+        let server = try ca.issueServerCertificate(hosts: ["127.0.0.1", "localhost"])
+        listenTLS = ", tls: {certFile: \(try write("shim.pem", server.certificatePEM)), keyFile: \(try write("shim.key", server.keyPEM))}"
+    }
+    let yaml: @Sendable (String, String) -> String = { [gatewayExtras, listenTLS] url, caFile in
+        baseYAML(url, caFile)
+            .replacingOccurrences(of: "  caFile: \(caFile)", with: "  caFile: \(caFile)\(gatewayExtras)")
+            .replacingOccurrences(of: "listen: {host: 127.0.0.1, port: 0}", with: "listen: {host: 127.0.0.1, port: 0\(listenTLS)}")
+    }
     // Enough connections that 500 concurrent requests really reach the shim at once.
     var clientConfiguration = HTTPClient.Configuration()
+    if inboundTLS {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates([try NIOSSLCertificate(bytes: Array(ca.caCertificatePEM.utf8), format: .pem)])
+        clientConfiguration.tlsConfiguration = tls
+    }
     clientConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 600)
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     do {
@@ -206,7 +243,8 @@ private func run(
             }
             let harness = Harness(
                 simulator: simulator, shimPort: shimPort, metricsPort: metricsPort, logs: logs, client: client, caFile: caFile,
-                configPath: configPath, runtime: runtime, shimGroup: shimGroup, shimStopped: stopped)
+                configPath: configPath, runtime: runtime, scheme: loaded.config.listen.tls == nil ? "http" : "https",
+                shimGroup: shimGroup, shimStopped: stopped)
             do {
                 try await body(harness)
             } catch {

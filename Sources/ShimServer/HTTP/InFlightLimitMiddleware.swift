@@ -1,0 +1,44 @@
+import Hummingbird
+import Synchronization
+
+/// Caps the requests handled at once (`limits.maxInFlight`); over the cap a
+/// request gets 503 `overloaded` with `Retry-After` at once instead of queueing
+/// without bound. Health, readiness and metrics are never refused.
+struct InFlightLimitMiddleware: RouterMiddleware {
+    typealias Context = ShimRequestContext
+    let limit: Int
+    let counter: InFlightCounter
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        if path == HealthRoutes.livenessPath || path == HealthRoutes.readinessPath || path == HealthRoutes.metricsPath {
+            return try await next(request, context)
+        }
+        guard counter.enter(limit: limit) else {
+            var error = APIError(.serviceUnavailable, "overloaded", "more than \(limit) requests in flight; retry shortly")
+            error.headers[.retryAfter] = "1"
+            throw error
+        }
+        defer { counter.leave() }
+        return try await next(request, context)
+    }
+}
+
+/// The number of requests in flight.
+final class InFlightCounter: Sendable {
+    private let count = Atomic<Int>(0)
+
+    /// Counts one more request if that stays within `limit`.
+    func enter(limit: Int) -> Bool {
+        let now = count.wrappingAdd(1, ordering: .relaxed).newValue
+        if now > limit {
+            count.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    func leave() { count.wrappingSubtract(1, ordering: .relaxed) }
+
+    var current: Int { count.load(ordering: .relaxed) }
+}
