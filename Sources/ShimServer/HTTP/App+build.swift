@@ -1,6 +1,15 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import ShimCore
+
+/// Every (method, path) the API listener serves; docs/openapi.yaml documents exactly these.
+let apiRoutes: [(method: HTTPRequest.Method, path: String)] = [
+    (.get, HealthRoutes.livenessPath), (.get, HealthRoutes.readinessPath), (.get, "/openapi.yaml"),
+    (.get, "/v1/agents"), (.get, "/v1/agents/{agentId}"), (.post, "/v1/agents/{agentId}/reset-skill"),
+    (.post, "/agentgateway/resource/onlineagent/{agentId}/resetskill/{autoflag}"),
+]
 
 /// The routes of the shim's API listener.
 func buildRouter(
@@ -17,17 +26,17 @@ func buildRouter(
     let health = HealthRoutes(readiness: readiness)
     router.get(RouterPath(HealthRoutes.livenessPath), use: health.live)
     router.get(RouterPath(HealthRoutes.readinessPath), use: health.ready)
+    router.get("/openapi.yaml") { _, _ in
+        Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+    }
     router.get("/v1/agents", use: agents.list)
     router.get("/v1/agents/:agentId", use: agents.get)
     router.post("/v1/agents/:agentId/reset-skill", use: resetSkill.resetSkill)
     router.post("/agentgateway/resource/onlineagent/:agentId/resetskill/:autoflag", use: resetSkill.compatResetSkill)
     if let metricsEndpoint { router.get(RouterPath(HealthRoutes.metricsPath), use: metricsEndpoint.serve) }
     // Hummingbird answers 404 for a known path with the wrong method; say 405 and what is allowed.
-    for (path, method) in [
-        ("/healthz", HTTPRequest.Method.get), ("/readyz", .get), ("/v1/agents", .get), ("/v1/agents/:agentId", .get),
-        ("/v1/agents/:agentId/reset-skill", .post), ("/agentgateway/resource/onlineagent/:agentId/resetskill/:autoflag", .post),
-    ] {
-        refuseOtherMethods(router, RouterPath(path), allow: method)
+    for route in apiRoutes {
+        refuseOtherMethods(router, RouterPath(route.path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: "")), allow: route.method)
     }
     return router
 }
