@@ -95,6 +95,9 @@ extension Simulator {
             sequence: 0, operation: operation, agentID: id, httpMethod: request.method.rawValue, path: request.uri.path,
             query: request.uri.query, guid: guid, cookie: cookie, guidState: nil, retcode: nil, httpStatus: 200, joinedSkills: nil)
         var fault = await gateway.takeFault(operation: operation, agentID: id)
+        if fault == nil, let chaos = options.chaos, !["login", "forceLogin", "logout"].contains(operation) {
+            fault = await chaosFault(chaos, operation: operation, agentID: id)
+        }
         if case .delay(let pause)? = fault {
             try await Task.sleep(for: pause)
             fault = nil
@@ -128,6 +131,25 @@ extension Simulator {
         entry.joinedSkills = answer.joinedSkills
         _ = await gateway.record(entry)
         return Self.render(answer)
+    }
+
+    /// Picks at most one random misbehaviour for a call (chaos mode).
+    func chaosFault(_ chaos: SimulatorOptions.Chaos, operation: String, agentID: String) async -> FaultRule.Action? {
+        if operation == "resetSkill", Double.random(in: 0..<1) < chaos.displacement {
+            await gateway.displace(agentID)
+        }
+        var roll = Double.random(in: 0..<1)
+        let table: [(Double, FaultRule.Action)] = [
+            (chaos.noRight, .retcode("000-003")), (chaos.notSignedIn, .retcode("100-006")),
+            (chaos.operationFailed, .retcode("100-007")), (chaos.switchingOver, .retcode("000-004")),
+            (chaos.connectionReset, .reset),
+            (chaos.slowAnswer, .delay(.milliseconds(Int64.random(in: 1...max(1, chaos.maxDelay.components.seconds * 1000 + chaos.maxDelay.components.attoseconds / 1_000_000_000_000_000))))),
+        ]
+        for (probability, action) in table {
+            if roll < probability { return action }
+            roll -= probability
+        }
+        return nil
     }
 
     /// HTTP 200, JSON envelope, `Set-GUID`/`Guid`/`Set-Cookie` headers as the answer asks (PROTOCOL.md §1.3, §2.1).

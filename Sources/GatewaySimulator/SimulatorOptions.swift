@@ -43,6 +43,24 @@ public struct SimulatorOptions: Sendable {
     /// Answer 000-007 to a second poll or resetskill for one agent while the first is unanswered.
     public var rejectOverlappingCalls = true
 
+    /// Random misbehaviour for soak tests (issue #4): each call but sign-in/sign-out
+    /// may get one of these, with the given probabilities (0…1).
+    public struct Chaos: Sendable {
+        public var noRight = 0.02  // 000-003
+        public var notSignedIn = 0.01  // 100-006 (session kept)
+        public var operationFailed = 0.02  // 100-007
+        public var switchingOver = 0.02  // 000-004
+        public var connectionReset = 0.01
+        public var slowAnswer = 0.03  // delay up to `maxDelay`
+        public var maxDelay: Duration = .milliseconds(200)
+        /// Per resetskill: another client force-signs the agent in first.
+        public var displacement = 0.005
+        public init() {}
+    }
+
+    /// Chaos mode; nil: the simulator behaves.
+    public var chaos: Chaos?
+
     public init(agents: [Agent] = []) {
         self.agents = agents
     }

@@ -17,6 +17,7 @@ import ShimCore
         (#"{"allConfiguredSkills":false,"skills":[1]}"#, .skills([1]), nil),
         (#"{"skills":[1],"phoneLinkage":true}"#, .skills([1]), true),
         (#"{"skills":[1],"phoneLinkage":false}"#, .skills([1]), false),
+        (#"{"skills":[7.0,3e0]}"#, .skills([7, 3]), nil),
     ])
     func acceptsValidBodies(text: String, selection: SkillSelection, phoneLinkage: Bool?) throws {
         let request = try parse(text)
@@ -34,7 +35,8 @@ import ShimCore
         (#"{"skills":[0]}"#, "skills[0] must be a positive integer"),
         (#"{"skills":[-3]}"#, "skills[0] must be a positive integer"),
         (#"{"skills":[1,2.5]}"#, "skills[1] must be a positive integer"),
-        (#"{"skills":[1.0]}"#, "skills[0] must be a positive integer"),
+        (#"{"skills":[1e400]}"#, "skills[0] must be a positive integer"),
+        (#"{"skills":[0.0]}"#, "skills[0] must be a positive integer"),
         (#"{"skills":["3"]}"#, "skills[0] must be a positive integer"),
         (#"{"skills":3}"#, "field 'skills' must be an array"),
         (#"{"skills":[1],"phoneLinkage":1}"#, "field 'phoneLinkage' must be a boolean"),

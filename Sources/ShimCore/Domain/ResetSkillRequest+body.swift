@@ -52,7 +52,7 @@ extension ResetSkillRequest {
             var ids: [Int64] = []
             ids.reserveCapacity(elements.count)
             for (index, element) in elements.enumerated() {
-                guard case .integer(let id) = element, id > 0 else {
+                guard let id = Self.positiveInteger(element) else {
                     throw ValidationError("skills[\(index)] must be a positive integer")
                 }
                 ids.append(id)
@@ -78,6 +78,26 @@ extension ResetSkillRequest {
             }
         }
         return ResetSkillRequest(agent: agent, selection: selection, phoneLinkage: phoneLinkage)
+    }
+
+    /// The largest skill id accepted: 2^53 - 1, the largest integer every JSON
+    /// implementation represents exactly.
+    public static let maxSkillID: Int64 = 9_007_199_254_740_991
+
+    /// A positive whole number up to `maxSkillID`: an integer literal, or a number
+    /// with no fractional part such as `7.0` or `7e0` (JSON Schema's `integer`).
+    static func positiveInteger(_ value: JSONValue) -> Int64? {
+        switch value {
+        case .integer(let id) where id > 0 && id <= maxSkillID:
+            return id
+        case .number(let text):
+            guard let double = Double(text), double.isFinite, double >= 1, double <= Double(maxSkillID),
+                double.rounded(.towardZero) == double
+            else { return nil }
+            return Int64(double)
+        default:
+            return nil
+        }
     }
 
     /// How an unknown field is named in the error: only a short identifier

@@ -18,8 +18,10 @@ func buildRouter(
     warnings: [String] = []
 ) -> Router<ShimRequestContext> {
     let router = Router(context: ShimRequestContext.self)
+    var known = apiRoutes
+    if metricsEndpoint != nil { known.append((.get, HealthRoutes.metricsPath)) }
     router.add(middleware: MetricsMiddleware(metrics: metrics))  // outermost: sees the final status
-    router.add(middleware: RequestIDMiddleware())  // turns every error into the JSON answer
+    router.add(middleware: RequestIDMiddleware(routes: RouteTable(known)))  // turns every error into the JSON answer
     router.add(middleware: InFlightLimitMiddleware(limit: limits.maxInFlight, counter: InFlightCounter()))
     let resetSkill = ResetSkillRoutes(registry: registry, requestTimeout: requestTimeout, drainSignal: drainSignal, authenticator: authenticator)
     let agents = AgentRoutes(registry: registry, authenticator: authenticator, warnings: warnings)
@@ -34,10 +36,6 @@ func buildRouter(
     router.post("/v1/agents/:agentId/reset-skill", use: resetSkill.resetSkill)
     router.post("/agentgateway/resource/onlineagent/:agentId/resetskill/:autoflag", use: resetSkill.compatResetSkill)
     if let metricsEndpoint { router.get(RouterPath(HealthRoutes.metricsPath), use: metricsEndpoint.serve) }
-    // Hummingbird answers 404 for a known path with the wrong method; say 405 and what is allowed.
-    for route in apiRoutes {
-        refuseOtherMethods(router, RouterPath(route.path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: "")), allow: route.method)
-    }
     return router
 }
 
@@ -46,21 +44,12 @@ func buildRouter(
 /// address while the API itself stays on loopback.
 func buildMetricsRouter(_ endpoint: MetricsEndpoint, readiness: Readiness) -> Router<ShimRequestContext> {
     let router = Router(context: ShimRequestContext.self)
-    router.add(middleware: RequestIDMiddleware())
+    router.add(
+        middleware: RequestIDMiddleware(
+            routes: RouteTable([(.get, HealthRoutes.metricsPath), (.get, HealthRoutes.livenessPath), (.get, HealthRoutes.readinessPath)])))
     let health = HealthRoutes(readiness: readiness)
     router.get(RouterPath(HealthRoutes.metricsPath), use: endpoint.serve)
     router.get(RouterPath(HealthRoutes.livenessPath), use: health.live)
     router.get(RouterPath(HealthRoutes.readinessPath), use: health.ready)
     return router
-}
-
-/// Registers 405 answers with an `Allow` header for the methods a path does not serve.
-private func refuseOtherMethods(_ router: Router<ShimRequestContext>, _ path: RouterPath, allow: HTTPRequest.Method) {
-    for method in [HTTPRequest.Method.get, .post, .put, .delete, .patch] where method != allow {
-        router.on(path, method: method) { _, _ -> Response in
-            var error = APIError(.methodNotAllowed, "method_not_allowed", "\(path) accepts \(allow.rawValue) only")
-            error.headers[.allow] = allow.rawValue
-            throw error
-        }
-    }
 }

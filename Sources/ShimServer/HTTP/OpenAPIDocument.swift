@@ -61,12 +61,12 @@ paths:
           in: path
           required: true
           description: "`true` signs in to all configured skills; anything else means false."
-          schema: {type: string, pattern: '^[^/]+$'}
+          schema: {type: string, pattern: '^[A-Za-z0-9._-]+$'}
         - name: skillid
           in: query
           required: false
           description: Skill ids separated by `;`.
-          schema: {type: string, pattern: '^([0-9]+(;[0-9]+)*)?$', maxLength: 4000}
+          schema: {type: string, pattern: '^([1-9][0-9]{0,15}(;[1-9][0-9]{0,15})*)?$', maxLength: 4000}
         - name: phonelinkage
           in: query
           required: false
@@ -196,7 +196,7 @@ components:
       in: path
       required: true
       description: Agent id, 101–999999 in plain digits.
-      schema: {type: string, pattern: '^[1-9][0-9]{2,5}$'}
+      schema: {type: string, pattern: '^(10[1-9]|1[1-9][0-9]|[2-9][0-9]{2}|[1-9][0-9]{3,5})$'}
     requestId:
       name: X-Request-Id
       in: header
@@ -270,7 +270,7 @@ components:
       properties:
         skills:
           type: array
-          items: {type: integer, minimum: 1}
+          items: {type: integer, minimum: 1, maximum: 9007199254740991}
           description: Skill ids; [] leaves every queue. Duplicates are sent once; joined at most 4000 characters.
         allConfiguredSkills:
           type: boolean
@@ -282,6 +282,11 @@ components:
         - required: [skills]
         - required: [allConfiguredSkills]
           properties: {allConfiguredSkills: {const: true}}
+      not:
+        required: [allConfiguredSkills, skills]
+        properties:
+          allConfiguredSkills: {const: true}
+          skills: {minItems: 1}
     ResetSkillSuccess:
       type: object
       required: [agentId, retcode, message, result, requestId]

@@ -13,9 +13,12 @@ struct RequestIDMiddleware: RouterMiddleware {
     static let traceParentHeader = HTTPField.Name("traceparent")!
     private static let counter = Atomic<UInt64>(0)
     private let prefix: String
+    /// The paths this listener serves, to answer 405 (not 404) for another method.
+    let routes: RouteTable
 
-    init() {
+    init(routes: RouteTable) {
         prefix = String(UInt32.random(in: .min ... .max), radix: 16)
+        self.routes = routes
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -31,7 +34,12 @@ struct RequestIDMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            let apiError = APIError.from(error)
+            var apiError = APIError.from(error)
+            if apiError.code == "not_found", let allowed = routes.allowedMethod(for: request.uri.path) {
+                // Hummingbird says 404 for a known path with another method; say 405 and what is allowed.
+                apiError = APIError(.methodNotAllowed, "method_not_allowed", "this path accepts \(allowed.rawValue) only")
+                apiError.headers[.allow] = allowed.rawValue
+            }
             if apiError.status == .internalServerError {
                 context.logger.error("unhandled error", metadata: ["error.type": "\(type(of: error))"])
             }
