@@ -110,6 +110,11 @@ public final class GatewayHTTPClient: Sendable {
                 buffer = try await response.body.collect(upTo: maxBodyBytes)
             } catch is NIOTooManyBytesError {
                 throw GatewayCallError(.responseTooLarge, "the gateway's \(operation.logName) answer exceeded \(maxBodyBytes) bytes")
+            } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+                throw GatewayCallError(.timeout, "the gateway at \(baseURL.host):\(baseURL.port) did not finish its \(operation.logName) answer in time")
+            } catch {
+                // The head arrived, the body did not: the call reached the gateway, its answer was lost.
+                throw GatewayCallError(.connectionReset, "the gateway at \(baseURL.host):\(baseURL.port) closed the connection during the \(operation.logName) answer")
             }
             var headerPairs: [(name: String, value: String)] = []
             var cookies: [String] = []
@@ -154,6 +159,9 @@ public final class GatewayHTTPClient: Sendable {
         }
         if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
             return GatewayCallError(.tls, "TLS with the gateway at \(target) failed: \(Self.tlsReason(error)); check gateway.caFile and the certificate's names")
+        }
+        if error is HTTPParserError {
+            return GatewayCallError(.connectionReset, "the gateway at \(target) sent a broken HTTP answer to \(name)")
         }
         if error is CancellationError {
             return GatewayCallError(.timeout, "the \(name) call to \(target) was cancelled before it was answered")

@@ -7,6 +7,8 @@ public struct FaultRule: Sendable {
         case httpStatus(Int)
         /// Send the head, then drop the connection mid-body.
         case reset
+        /// Do the work (e.g. sign the agent in), then drop the connection: the answer is lost.
+        case lostAnswer
         /// Wait, then carry on normally.
         case delay(Duration)
         /// Answer HTTP 200 with a body that is not JSON.

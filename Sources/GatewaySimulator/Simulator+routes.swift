@@ -118,10 +118,13 @@ extension Simulator {
         case .reset?:
             entry.httpStatus = 0
             _ = await gateway.record(entry)
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(contentLength: 1000) { writer in
-                try await writer.write(ByteBuffer(string: "{\"message\":"))
-                throw CancellationError()
-            })
+            return Self.droppedConnection()
+        case .lostAnswer?:
+            let (answer, _) = try await work(id, guid, cookie)
+            entry.retcode = answer.retcode
+            entry.httpStatus = 0
+            _ = await gateway.record(entry)
+            return Self.droppedConnection()
         default:
             break
         }
@@ -150,6 +153,14 @@ extension Simulator {
             roll -= probability
         }
         return nil
+    }
+
+    /// A response whose body never completes: the client sees the connection close mid-answer.
+    static func droppedConnection() -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(contentLength: 1000) { writer in
+            try await writer.write(ByteBuffer(string: "{\"message\":"))
+            throw CancellationError()
+        })
     }
 
     /// HTTP 200, JSON envelope, `Set-GUID`/`Guid`/`Set-Cookie` headers as the answer asks (PROTOCOL.md §1.3, §2.1).

@@ -15,11 +15,12 @@ import Testing
         try await withHarness(simulator: options) { (h: Harness) async throws in
             let until = ContinuousClock.now + .seconds(3)
             var statuses: [Int] = []
-            while ContinuousClock.now < until {
+            // At least 3 s (a dozen rotations) and at least 20 requests, however busy the machine is.
+            while ContinuousClock.now < until || statuses.count < 20 {
                 statuses.append(try await h.resetSkill("1001", #"{"skills":[1]}"#).status)
                 try await Task.sleep(for: .milliseconds(40))
             }
-            #expect(statuses.count > 20)
+            #expect(statuses.count >= 20)
             #expect(statuses.allSatisfy { $0 == 200 })
             // Rotations happened and were followed without a new sign-in or updateGuid.
             let status = try await h.request("GET", "/v1/agents/1001")

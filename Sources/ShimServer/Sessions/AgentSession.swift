@@ -43,6 +43,9 @@ actor AgentSession {
     private(set) var lastError: String?
     /// Set at shutdown: no new sign-in starts after it.
     private var closed = false
+    /// A sign-in was sent but its answer was lost (timeout, reset): the gateway may now
+    /// hold a session of ours whose GUID we never saw.
+    private var orphanedSignIn = false
 
     init(
         agent: ShimConfig.Agent, password: String, gateway: GatewayHTTPClient, settings: SessionSettings, pollers: PollerLauncher,
@@ -137,6 +140,7 @@ actor AgentSession {
             do {
                 answer = try await call(operation, guid: nil, body: signInBody(), timeout: deadline.remaining)
             } catch let failure as GatewayFailure {
+                if failure.answerMayBeLost { orphanedSignIn = true }
                 if failure.isRetryable, retries < settings.maxTransientRetries, try await backoff(&retries, deadline) { continue }
                 recordError("\(operation.logName): \(failure.message)")
                 metrics.signIn(.failure)
@@ -158,6 +162,13 @@ actor AgentSession {
             case .alreadySignedIn?:
                 if !force, settings.forceLogin {
                     logger.notice("agent already signed in elsewhere; forceLogin is on, taking the session over", metadata: ["method": "login", "gateway.retcode": "100-002"])
+                    force = true
+                    continue
+                }
+                if !force, orphanedSignIn {
+                    // Our own earlier sign-in reached the gateway but its answer did not reach us:
+                    // the session is most likely ours, so taking it back displaces no one.
+                    logger.notice("taking back the session of a sign-in whose answer was lost", metadata: ["method": "login", "gateway.retcode": "100-002"])
                     force = true
                     continue
                 }
@@ -188,6 +199,7 @@ actor AgentSession {
 
     /// Starts a new generation with `guid` and its poll loop.
     private func install(guid: String) -> Credentials {
+        orphanedSignIn = false
         generation += 1
         let credentials = Credentials(guid: guid, generation: generation)
         current = credentials

@@ -18,12 +18,18 @@ struct GatewayFailure: Error, Sendable, Equatable {
     let retcode: Retcode?
     /// A refused or reset connection: trying again may help (not TLS, not a timeout).
     let isRetryable: Bool
+    /// The transport failure behind it, if it was one.
+    let transport: GatewayCallError.Kind?
+
+    /// Whether the request may have reached the gateway and only its answer was lost.
+    var answerMayBeLost: Bool { transport == .timeout || transport == .connectionReset }
 
     init(_ kind: Kind, _ message: String, retcode: Retcode? = nil) {
         self.kind = kind
         self.message = message
         self.retcode = retcode
         self.isRetryable = false
+        self.transport = nil
     }
 
     /// A transport failure of one gateway call.
@@ -36,5 +42,6 @@ struct GatewayFailure: Error, Sendable, Equatable {
         message = error.message
         retcode = nil
         isRetryable = error.isRetryable
+        transport = error.kind
     }
 }
