@@ -13,6 +13,8 @@ public struct FaultRule: Sendable {
         case delay(Duration)
         /// Answer HTTP 200 with a body that is not JSON.
         case garbage
+        /// Answer HTTP 200 with a body of this many bytes, streamed in 64 KiB pieces.
+        case hugeBody(Int)
     }
 
     /// The operation (`resetSkill`, `login`, …) it applies to; nil: every one.

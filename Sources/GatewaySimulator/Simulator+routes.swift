@@ -119,6 +119,17 @@ extension Simulator {
             entry.httpStatus = 0
             _ = await gateway.record(entry)
             return Self.droppedConnection()
+        case .hugeBody(let size)?:
+            entry.retcode = "huge"
+            _ = await gateway.record(entry)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(contentLength: size) { writer in
+                var left = size
+                while left > 0 {
+                    let piece = min(left, 65_536)
+                    try await writer.write(ByteBuffer(repeating: UInt8(ascii: " "), count: piece))
+                    left -= piece
+                }
+            })
         case .lostAnswer?:
             let (answer, _) = try await work(id, guid, cookie)
             entry.retcode = answer.retcode

@@ -135,6 +135,7 @@ import Testing
         (.reset, 1, 200, nil),
         (.reset, 10, 502, "gateway_unreachable"),
         (.garbage, 1, 502, "gateway_error"),
+        (.hugeBody(3 << 20), 1, 502, "gateway_error"),  // over the 1 MiB cap
     ])
     func transportFaultsOnResetSkill(action: FaultRule.Action, times: Int, status: Int, code: String?) async throws {
         try await withHarness { (h: Harness) async throws in
