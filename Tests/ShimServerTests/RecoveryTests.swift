@@ -44,6 +44,31 @@ import Testing
         }
     }
 
+    @Test func updateGuidSayingTheSessionIsGoneLeadsToAPlainSignIn() async throws {
+        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1, forceLogin: true) }) { (h: Harness) async throws in
+            try await warmUp(h)
+            await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .retcode("000-003")))
+            await h.gateway.addFault(FaultRule(operation: "updateGuid", action: .retcode("100-006")))
+            #expect(try await h.resetSkill().status == 200)
+            // 100-006 means the session is gone: sign in (the simulator still holds it: 100-002,
+            // and forceLogin is on), not an unconditional forcelogin.
+            #expect(await h.journal("login").map(\.retcode) == ["100-002"])
+            #expect(await h.journal("forceLogin").map(\.retcode) == ["0"])
+        }
+    }
+
+    @Test func transientUpdateGuidFailureIsReportedWithoutForceLogin() async throws {
+        try await withHarness { (h: Harness) async throws in
+            try await warmUp(h)
+            await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .retcode("000-003")))
+            await h.gateway.addFault(FaultRule(operation: "updateGuid", action: .retcode("100-007")))
+            let reply = try await h.resetSkill()
+            #expect(reply.status == 502)
+            #expect(reply.errorCode == "gateway_error")
+            #expect(await h.journal("forceLogin").isEmpty)
+        }
+    }
+
     @Test func persistentStaleGUIDEndsAsSessionLost() async throws {
         try await withHarness { (h: Harness) async throws in
             try await warmUp(h)

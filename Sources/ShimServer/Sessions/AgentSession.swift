@@ -108,11 +108,22 @@ actor AgentSession {
             logger.info("updateGuid", metadata: ["method": "updateGuid", "gateway.retcode": "0"])
             return current ?? held
         }
-        metrics.sessionLost(.expired)
-        logger.warning(
-            "updateGuid refused; taking the session back with forceLogin",
-            metadata: ["method": "updateGuid", "gateway.retcode": "\(answer.retcode?.rawValue ?? "http \(answer.status)")"])
-        return try await signInFlight.run { try await self.signIn(forced: true) }
+        switch answer.retcode?.disposition {
+        case .refreshGUID?:
+            // Every GUID we hold is refused, yet the session is ours: take it back.
+            metrics.sessionLost(.expired)
+            logger.warning(
+                "updateGuid refused; taking the session back with forceLogin",
+                metadata: ["method": "updateGuid", "gateway.retcode": "\(answer.retcode?.rawValue ?? "")"])
+            return try await signInFlight.run { try await self.signIn(forced: true) }
+        case .signInAgain?:
+            // The session itself is gone: a plain sign-in (100-002 then follows sessions.forceLogin).
+            invalidate(generation: held.generation, reason: "updateGuid: \(answer.retcode?.rawValue ?? "") (session gone)", retcode: answer.retcode)
+            return try await credentials()
+        default:
+            recordError("updateGuid: \(Self.describe(answer))")
+            throw GatewayFailure(.gatewayError, "the gateway could not renew the GUID: \(Self.describe(answer))", retcode: answer.retcode)
+        }
     }
 
     /// Forgets the session of `generation` (the gateway said it is gone); the next
