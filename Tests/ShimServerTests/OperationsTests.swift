@@ -7,7 +7,7 @@ import Testing
 /// Readiness, drain, metrics, systemd notification and reload (issue #3).
 @Suite(.timeLimit(.minutes(1))) struct OperationsTests {
     @Test func readinessTurns503AtOnceOnShutdownWhileTheShimKeepsServing() async throws {
-        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1) + "\nshutdown: {drainDelay: 700ms, timeout: 2s}\n" }) { (h: Harness) async throws in
+        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1) + "\nshutdown: {drainDelay: 3s, timeout: 2s}\n" }) { (h: Harness) async throws in
             #expect(try await h.request("GET", "/readyz").status == 200)
             await h.beginStop()
             try await Task.sleep(for: .milliseconds(150))

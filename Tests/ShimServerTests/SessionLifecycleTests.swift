@@ -49,11 +49,13 @@ import Testing
 
     @Test func pollingPreventsTheUnpolledSignOut() async throws {
         var options = testSimulatorOptions(.dynamic)
-        options.unpolledTimeout = .milliseconds(700)
+        // Hold 200 ms, unpolled sign-out after 2 s: without the poll loop the agent is gone
+        // after 2 s; with it, it stays (the same 1:10 ratio as the gateway's 10 s hold and 2 min).
+        options.unpolledTimeout = .seconds(2)
         options.pollHold = .milliseconds(200)
         try await withHarness(simulator: options) { (h: Harness) async throws in
             #expect(try await h.resetSkill().status == 200)
-            try await Task.sleep(for: .seconds(2))
+            try await Task.sleep(for: .seconds(4))
             #expect(await h.gateway.isSignedIn("1001"))
             #expect(await h.gateway.signOutReason("1001") == nil)
             #expect(try await h.resetSkill().status == 200)

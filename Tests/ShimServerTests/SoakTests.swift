@@ -23,7 +23,7 @@ import Testing
         var options = SimulatorOptions(agents: agents)
         options.authMode = .dynamic
         options.rotationInterval = .milliseconds(200)
-        options.guidGrace = .seconds(1)
+        options.guidGrace = .seconds(2)
         options.pollHold = .milliseconds(200)
         options.chaos = .init()
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
