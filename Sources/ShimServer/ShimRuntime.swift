@@ -5,6 +5,7 @@ import HummingbirdTLS
 import NIOSSL
 public import Logging
 import Metrics
+import NIOConcurrencyHelpers
 import UnixSignals
 public import Prometheus
 public import ServiceLifecycle
@@ -64,9 +65,9 @@ public struct ShimRuntime: Service {
         let registry = SessionRegistry(config.agents.map { makeSession($0, loaded.passwords[$0.id] ?? "") })
         let readiness = Readiness()
         let drainSignal = DrainSignal()
-        let shutdownSettings = LockedValue(config.shutdown)
+        let shutdownSettings = NIOLockedValueBox(config.shutdown)
         let endpoint = MetricsEndpoint(registry: options.prometheus, sessions: registry, metrics: metrics)
-        let apiPort = LockedValue<Int?>(nil)
+        let apiPort = NIOLockedValueBox<Int?>(nil)
 
         for warning in loaded.warnings { logger.warning("\(warning)") }
         let router = buildRouter(
@@ -82,7 +83,7 @@ public struct ShimRuntime: Service {
             configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: nil),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
-                apiPort.value = port
+                apiPort.withLockedValue { $0 = port }
                 readiness.listenerBound()
                 // READY=1 only now: the config is loaded and the listener is bound.
                 let summary = await SessionSummary.of(registry)
@@ -116,14 +117,14 @@ public struct ShimRuntime: Service {
                 registry: registry, metrics: metrics, notifier: notifier,
                 watchdogInterval: SystemdNotifier.watchdogInterval(environment: options.environment),
                 probeURL: {
-                    apiPort.value.map { "http://\(probeHost.contains(":") ? "[\(probeHost)]" : probeHost):\($0)/healthz" }
+                    apiPort.withLockedValue { $0 }.map { "http://\(probeHost.contains(":") ? "[\(probeHost)]" : probeHost):\($0)/healthz" }
                 },
                 logger: logger, statusInterval: options.statusInterval))
         var loader = ConfigLoader()
         loader.secrets.environment = { [environment = options.environment] in environment[$0] }
         let reloader = Reloader(
             configPath: options.configPath, loader: loader, running: config, registry: registry, makeSession: makeSession,
-            levelControl: levelControl, notifier: notifier, apply: { new in shutdownSettings.value = new.shutdown },
+            levelControl: levelControl, notifier: notifier, apply: { new in shutdownSettings.withLockedValue { $0 = new.shutdown } },
             logger: logger)
         self.reloadOnSIGHUP = options.reloadOnSIGHUP
         self.services = services

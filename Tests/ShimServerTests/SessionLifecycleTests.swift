@@ -10,7 +10,7 @@ import Testing
     @Test func dynamicRotationMidStreamFailsNoRequest() async throws {
         var options = testSimulatorOptions(.dynamic)
         options.rotationInterval = .milliseconds(250)
-        options.guidGrace = .milliseconds(600)
+        options.guidGrace = .seconds(2)
         options.pollHold = .milliseconds(200)
         try await withHarness(simulator: options) { (h: Harness) async throws in
             let until = ContinuousClock.now + .seconds(3)

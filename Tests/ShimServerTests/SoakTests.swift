@@ -6,18 +6,18 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import ShimCore
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// Fault-injection soak (issue #4): the real shim binary in front of the simulator
 /// in chaos mode, 32 concurrent callers over 16 agents. Short here (`SOAK_SECONDS`,
-/// default 8); `scripts/soak.sh DURATION` runs it long and prints the figures.
+/// default 5); `scripts/soak.sh DURATION` runs it long and prints the figures.
 @Suite(.timeLimit(.minutes(60))) struct SoakTests {
     static let agentCount = 16
     static let callers = 32
 
     @Test func nothingIsLostUnderChaos() async throws {
-        let seconds = Double(ProcessInfo.processInfo.environment["SOAK_SECONDS"] ?? "") ?? 8
+        let seconds = Double(ProcessInfo.processInfo.environment["SOAK_SECONDS"] ?? "") ?? 5
         let quiet = Logger(label: "soak", factory: { _ in SwiftLogNoOpLogHandler() })
         let agents = (0..<Self.agentCount).map { SimulatorOptions.Agent(id: "\(2001 + $0)", password: "soak-pw-\($0)-secret", phone: "7\(2001 + $0)", skills: Array(1...50)) }
         var options = SimulatorOptions(agents: agents)
@@ -57,7 +57,9 @@ import Testing
             process.executableURL = URL(fileURLWithPath: BinaryTests.binary)
             process.arguments = ["run", "--config", configPath]
             process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-            process.standardError = FileHandle.nullDevice
+            let errorPath = directory.appendingPathComponent("shim.stderr").path
+            _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
             try process.run()
             defer { if process.isRunning { process.terminate() } }
 
@@ -108,6 +110,10 @@ import Testing
             let elapsed = ContinuousClock.now - runtime
             let endRSS = Self.rss(of: process.processIdentifier)
             #expect(process.isRunning, "the shim crashed")
+            if !process.isRunning {
+                let stderr = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+                print("soak: the shim's stderr:\n" + stderr.split(separator: "\n").prefix(80).joined(separator: "\n"))
+            }
 
             let journal = await simulator.gateway.entries().filter { $0.operation == "resetSkill" }
             var zeroBySkill = Set<String>()
@@ -165,16 +171,16 @@ final class SoakTally: Sendable {
         var warmRSS: Int?
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
-    func nextSkill() -> Int { state.withLock { $0.sequence += 1; return $0.sequence } }
-    func record(skill: Int, status: Int) { state.withLock { $0.results.append((skill, status)) } }
-    func clientError() { state.withLock { $0.clientErrors += 1 } }
-    func setWarmRSS(_ value: Int?) { state.withLock { $0.warmRSS = value } }
-    var results: [(skill: Int, status: Int)] { state.withLock { $0.results } }
-    var sent: Int { state.withLock { $0.sequence } }
-    var clientErrors: Int { state.withLock { $0.clientErrors } }
-    var warmRSS: Int? { state.withLock { $0.warmRSS } }
+    func nextSkill() -> Int { state.withLockedValue { $0.sequence += 1; return $0.sequence } }
+    func record(skill: Int, status: Int) { state.withLockedValue { $0.results.append((skill, status)) } }
+    func clientError() { state.withLockedValue { $0.clientErrors += 1 } }
+    func setWarmRSS(_ value: Int?) { state.withLockedValue { $0.warmRSS = value } }
+    var results: [(skill: Int, status: Int)] { state.withLockedValue { $0.results } }
+    var sent: Int { state.withLockedValue { $0.sequence } }
+    var clientErrors: Int { state.withLockedValue { $0.clientErrors } }
+    var warmRSS: Int? { state.withLockedValue { $0.warmRSS } }
 }
 
 /// The figures a soak run prints.

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A mutual-exclusion lock for async code that hands the lock over in arrival
 /// order, and lets a waiter give up (cancellation) without taking it.
@@ -13,20 +13,20 @@ final class AsyncFIFOLock: Sendable {
         var nextID = 0
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     init() {}
 
     /// Waits for the lock. Throws `CancellationError` if cancelled before it is granted.
     func lock() async throws {
-        let id = state.withLock { state in
+        let id = state.withLockedValue { state in
             state.nextID += 1
             return state.nextID
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 enum Action { case granted, wait, cancelled }
-                let action = state.withLock { state -> Action in
+                let action = state.withLockedValue { state -> Action in
                     if state.cancelledBeforeWaiting.remove(id) != nil { return .cancelled }
                     if !state.locked {
                         state.locked = true
@@ -42,7 +42,7 @@ final class AsyncFIFOLock: Sendable {
                 }
             }
         } onCancel: {
-            let waiter = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+            let waiter = state.withLockedValue { state -> CheckedContinuation<Void, any Error>? in
                 if let index = state.waiters.firstIndex(where: { $0.id == id }) {
                     return state.waiters.remove(at: index).continuation
                 }
@@ -55,7 +55,7 @@ final class AsyncFIFOLock: Sendable {
 
     /// Releases the lock, handing it to the longest waiter if there is one.
     func unlock() {
-        let next = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+        let next = state.withLockedValue { state -> CheckedContinuation<Void, any Error>? in
             if state.waiters.isEmpty {
                 state.locked = false
                 return nil
@@ -73,5 +73,5 @@ final class AsyncFIFOLock: Sendable {
     }
 
     /// How many callers wait for the lock now.
-    var waiting: Int { state.withLock { $0.waiters.count } }
+    var waiting: Int { state.withLockedValue { $0.waiters.count } }
 }

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Runs at most one instance of a shared operation at a time; every caller that
 /// arrives while it runs gets its result.
@@ -17,19 +17,19 @@ final class SingleFlight<Value: Sendable>: Sendable {
 
     private enum Action { case start, join, cancelled }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     init() {}
 
     /// Joins the running operation, or starts `operation` if none runs.
     func run(_ operation: @escaping @Sendable () async throws -> Value) async throws -> Value {
-        let id = state.withLock { state in
+        let id = state.withLockedValue { state in
             state.nextID += 1
             return state.nextID
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
-                let action = state.withLock { state -> Action in
+                let action = state.withLockedValue { state -> Action in
                     if state.cancelledBeforeWaiting.remove(id) != nil { return .cancelled }
                     state.waiters[id] = continuation
                     if state.running { return .join }
@@ -48,7 +48,7 @@ final class SingleFlight<Value: Sendable>: Sendable {
                 }
             }
         } onCancel: {
-            let waiter = state.withLock { state in
+            let waiter = state.withLockedValue { state in
                 guard let waiter = state.waiters.removeValue(forKey: id) else {
                     state.cancelledBeforeWaiting.insert(id)
                     return nil as CheckedContinuation<Value, any Error>?
@@ -66,7 +66,7 @@ final class SingleFlight<Value: Sendable>: Sendable {
         } catch {
             result = .failure(error)
         }
-        let waiters = state.withLock { state in
+        let waiters = state.withLockedValue { state in
             let waiters = state.waiters
             state.waiters = [:]
             state.running = false
@@ -83,5 +83,5 @@ final class SingleFlight<Value: Sendable>: Sendable {
     }
 
     /// Whether an operation is running now (for tests and status).
-    var isRunning: Bool { state.withLock { $0.running } }
+    var isRunning: Bool { state.withLockedValue { $0.running } }
 }

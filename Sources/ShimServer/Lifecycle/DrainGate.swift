@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 import ShimCore
 
@@ -11,14 +12,14 @@ struct DrainGate: Service {
     let readiness: Readiness
     let drainSignal: DrainSignal
     let notifier: SystemdNotifier
-    let shutdownSettings: LockedValue<ShimConfig.Shutdown>
+    let shutdownSettings: NIOLockedValueBox<ShimConfig.Shutdown>
     let logger: Logger
 
     func run() async throws {
         try? await gracefulShutdown()
         readiness.startDraining()
         notifier.notify("STOPPING=1\nSTATUS=draining")
-        let settings = shutdownSettings.value
+        let settings = shutdownSettings.withLockedValue { $0 }
         logger.info(
             "shutting down: readiness is 503, draining",
             metadata: ["drainDelay": "\(DurationText.format(settings.drainDelay))", "timeout": "\(DurationText.format(settings.timeout))"])

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Fires once, when the shutdown drain time (`shutdown.timeout`) has run out;
 /// requests still in flight then answer 503 instead of holding the exit.
@@ -9,11 +9,11 @@ final class DrainSignal: Sendable {
         var nextID = 0
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// Wakes every waiter, now and later.
     func fire() {
-        let waiters = state.withLock { state in
+        let waiters = state.withLockedValue { state in
             state.fired = true
             defer { state.waiters = [:] }
             return Array(state.waiters.values)
@@ -23,13 +23,13 @@ final class DrainSignal: Sendable {
 
     /// Returns when fired, or throws `CancellationError` when the caller is cancelled first.
     func wait() async throws {
-        let id = state.withLock { state in
+        let id = state.withLockedValue { state in
             state.nextID += 1
             return state.nextID
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state in
+                let resumeNow = state.withLockedValue { state in
                     if state.fired || Task.isCancelled { return true }
                     state.waiters[id] = continuation
                     return false
@@ -37,7 +37,7 @@ final class DrainSignal: Sendable {
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            let waiter = state.withLockedValue { $0.waiters.removeValue(forKey: id) }
             waiter?.resume()
         }
         try Task.checkCancellation()

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// What `/readyz` reports: ready once the config is loaded and the listener is
 /// bound, not ready from the moment shutdown begins. It never depends on the
@@ -10,11 +10,11 @@ final class Readiness: Sendable {
         var draining = false
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
-    func listenerBound() { state.withLock { $0.listenerBound = true } }
-    func startDraining() { state.withLock { $0.draining = true } }
+    func listenerBound() { state.withLockedValue { $0.listenerBound = true } }
+    func startDraining() { state.withLockedValue { $0.draining = true } }
 
-    var isReady: Bool { state.withLock { $0.listenerBound && !$0.draining } }
-    var isDraining: Bool { state.withLock { $0.draining } }
+    var isReady: Bool { state.withLockedValue { $0.listenerBound && !$0.draining } }
+    var isDraining: Bool { state.withLockedValue { $0.draining } }
 }

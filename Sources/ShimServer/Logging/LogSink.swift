@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Where formatted log lines go: stdout for the daemon, memory for tests.
 /// Lines are written whole, one `write` each, so concurrent lines never interleave.
@@ -14,9 +14,9 @@ final class LogSink: Sendable {
 
     /// Standard output, line-buffered by hand.
     static let standardOutput: LogSink = {
-        let lock = Mutex(())
+        let lock = NIOLock()
         return LogSink { line in
-            lock.withLock { _ in
+            lock.withLock {
                 var data = Data(line.utf8)
                 data.append(0x0A)
                 FileHandle.standardOutput.write(data)

@@ -1,7 +1,7 @@
 import CoreMetrics
 import GatewayClient
 import ShimCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Every metric the shim exports, created on one `MetricsFactory` (the process's
 /// Prometheus registry, or a private one in tests: nothing here touches the global
@@ -16,7 +16,7 @@ import Synchronization
 public final class ShimMetrics: Sendable {
     let factory: any MetricsFactory
     let agentLabel: Bool
-    private let cache = Mutex<[String: any AnyObject & Sendable]>([:])
+    private let cache = NIOLockedValueBox<[String: any AnyObject & Sendable]>([:])
 
     public init(factory: any MetricsFactory, agentLabel: Bool = false) {
         self.factory = factory
@@ -31,7 +31,7 @@ public final class ShimMetrics: Sendable {
 
     /// One metric object per label set, created once.
     private func cached<T: AnyObject & Sendable>(_ key: String, make: () -> T) -> T {
-        cache.withLock { cache in
+        cache.withLockedValue { cache in
             if let existing = cache[key] as? T { return existing }
             let made = make()
             cache[key] = made

@@ -1,31 +1,31 @@
 import ShimCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The sessions of every configured agent, by id.
 final class SessionRegistry: Sendable {
-    private let sessions: Mutex<[AgentID: AgentSession]>
+    private let sessions: NIOLockedValueBox<[AgentID: AgentSession]>
 
     init(_ sessions: [AgentSession]) {
-        self.sessions = Mutex(Dictionary(uniqueKeysWithValues: sessions.map { ($0.agentID, $0) }))
+        self.sessions = NIOLockedValueBox(Dictionary(uniqueKeysWithValues: sessions.map { ($0.agentID, $0) }))
     }
 
     /// The session of a configured agent, or nil.
     func session(for id: AgentID) -> AgentSession? {
-        sessions.withLock { $0[id] }
+        sessions.withLockedValue { $0[id] }
     }
 
     /// Adds a session (reload: a new agent).
     func add(_ session: AgentSession) {
-        sessions.withLock { $0[session.agentID] = session }
+        sessions.withLockedValue { $0[session.agentID] = session }
     }
 
     /// Removes and returns a session (reload: an agent left the config).
     func remove(_ id: AgentID) -> AgentSession? {
-        sessions.withLock { $0.removeValue(forKey: id) }
+        sessions.withLockedValue { $0.removeValue(forKey: id) }
     }
 
     /// Every session, ordered by agent id.
     var all: [AgentSession] {
-        sessions.withLock { $0.values.sorted { $0.agentID < $1.agentID } }
+        sessions.withLockedValue { $0.values.sorted { $0.agentID < $1.agentID } }
     }
 }

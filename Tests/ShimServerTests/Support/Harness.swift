@@ -7,7 +7,7 @@ import NIOHTTP1
 import NIOSSL
 import ServiceLifecycle
 import ShimCore
-import Synchronization
+import NIOConcurrencyHelpers
 @testable import ShimServer
 
 /// A real shim (its whole service group, real sockets) in front of a real
@@ -26,7 +26,7 @@ final class Harness: Sendable {
     let scheme: String
     private let shimGroup: ServiceGroup
     private let shimStopped: AsyncStream<Void>
-    private let stopped = Mutex(false)
+    private let stopped = NIOLockedValueBox(false)
 
     var gateway: SimulatedGateway { simulator.gateway }
 
@@ -82,7 +82,7 @@ final class Harness: Sendable {
 
     /// Starts a graceful stop (as SIGTERM does) without waiting for it.
     func beginStop() async {
-        let first = stopped.withLock { stopped in
+        let first = stopped.withLockedValue { stopped in
             defer { stopped = true }
             return !stopped
         }
@@ -91,7 +91,7 @@ final class Harness: Sendable {
 
     /// Gracefully stops the shim (as SIGTERM would) and waits until it has stopped.
     func stopShim() async {
-        let first = stopped.withLock { stopped in
+        let first = stopped.withLockedValue { stopped in
             defer { stopped = true }
             return !stopped
         }
@@ -125,7 +125,7 @@ func testShimYAML(gatewayURL: String, caFile: String, authMode: String = "dynami
       url: \(gatewayURL)
       authMode: \(authMode)
       caFile: \(caFile)
-      connectTimeout: 1s
+      connectTimeout: 5s
       requestTimeout: \(requestTimeout)
       pollTimeout: 3s
     sessions:

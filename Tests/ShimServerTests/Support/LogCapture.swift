@@ -1,12 +1,12 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Collects the shim's formatted log lines (the real JSON formatter's output).
 final class LogCapture: Sendable {
-    private let lines = Mutex<[String]>([])
+    private let lines = NIOLockedValueBox<[String]>([])
 
-    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    func append(_ line: String) { lines.withLockedValue { $0.append(line) } }
 
-    var all: [String] { lines.withLock { $0 } }
+    var all: [String] { lines.withLockedValue { $0 } }
 
     /// Lines whose `msg` is `message`.
     func lines(withMessage message: String) -> [String] {
