@@ -15,6 +15,8 @@ public struct FaultRule: Sendable {
         case garbage
         /// Answer HTTP 200 with a body of this many bytes, streamed in 64 KiB pieces.
         case hugeBody(Int)
+        /// Answer HTTP 200 and then send the body one byte every 100 ms, for a long time.
+        case trickle
     }
 
     /// The operation (`resetSkill`, `login`, …) it applies to; nil: every one.

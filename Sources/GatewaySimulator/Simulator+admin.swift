@@ -35,6 +35,8 @@ extension Simulator {
                 action = .httpStatus(status)
             } else if json["reset"] as? Bool == true {
                 action = .reset
+            } else if json["trickle"] as? Bool == true {
+                action = .trickle
             } else if let size = json["hugeBody"] as? Int {
                 action = .hugeBody(size)
             } else if json["lostAnswer"] as? Bool == true {

@@ -130,6 +130,15 @@ extension Simulator {
                     left -= piece
                 }
             })
+        case .trickle?:
+            entry.retcode = "trickle"
+            _ = await gateway.record(entry)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(contentLength: 600) { writer in
+                for _ in 0..<600 {
+                    try await writer.write(ByteBuffer(string: " "))
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            })
         case .lostAnswer?:
             let (answer, _) = try await work(id, guid, cookie)
             entry.retcode = answer.retcode

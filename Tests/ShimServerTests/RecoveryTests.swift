@@ -185,6 +185,18 @@ import Testing
         }
     }
 
+    @Test func tricklingGatewayCannotHoldARequestPastItsDeadline() async throws {
+        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1, requestTimeout: "1s") }) { (h: Harness) async throws in
+            try await warmUp(h)
+            await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .trickle))
+            let reply = try await h.resetSkill()
+            #expect(reply.status == 504)
+            #expect(reply.errorCode == "gateway_timeout")
+            // The agent is usable again right after.
+            #expect(try await h.resetSkill().status == 200)
+        }
+    }
+
     @Test func wrongPasswordIsASignInFailure() async throws {
         try await withHarness(yaml: {
             testShimYAML(gatewayURL: $0, caFile: $1, agents: "  - {id: \"1001\", phone: \"70001\", password: wrong-password}")
