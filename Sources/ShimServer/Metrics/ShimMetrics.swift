@@ -40,11 +40,24 @@ public final class ShimMetrics: Sendable {
     }
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        cached("c|\(label)|\(dimensions)") { Counter(label: label, dimensions: dimensions, factory: factory) }
+        cached(Self.key("c", label, dimensions)) { Counter(label: label, dimensions: dimensions, factory: factory) }
     }
 
     private func timer(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
-        cached("t|\(label)|\(dimensions)") { CoreMetrics.Timer(label: label, dimensions: dimensions, factory: factory) }
+        cached(Self.key("t", label, dimensions)) { CoreMetrics.Timer(label: label, dimensions: dimensions, factory: factory) }
+    }
+
+    /// The cache key of a metric: plain concatenation. (Interpolating the dimensions
+    /// array goes through reflection and was 9 % of the shim's CPU under load.)
+    private static func key(_ kind: String, _ label: String, _ dimensions: [(String, String)]) -> String {
+        var key = kind + "\u{1}" + label
+        for (name, value) in dimensions {
+            key += "\u{1}"
+            key += name
+            key += "="
+            key += value
+        }
+        return key
     }
 
     private func gauge(_ label: String) -> Gauge {
