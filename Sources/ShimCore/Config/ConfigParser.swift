@@ -79,36 +79,38 @@ public enum ConfigParser {
             if let v = try reader.int("maxInFlight", in: 1...1_000_000) { config.limits.maxInFlight = v }
             if let v = try reader.int("maxQueuedPerAgent", in: 1...1_000_000) { config.limits.maxQueuedPerAgent = v }
         }
-        if let node = top.node("clients") {
-            guard case .sequence(let sequence) = node else { throw top.fail("clients", "must be a list of clients (- name: ...)") }
-            var names = Set<String>()
-            for (index, item) in sequence.enumerated() {
-                let client = try parseClient(item, path: "clients[\(index)]")
-                guard names.insert(client.name).inserted else {
-                    throw ConfigError(key: "clients[\(index)].name", line: item.mark?.line, problem: "client \(client.name) is listed twice")
-                }
-                config.clients.append(client)
-            }
-        }
+        config.clients = try parseList(
+            top, key: "clients", example: "- name: ...", identity: ("name", \.name, "client"), parse: parseClient)
         if !config.listen.isLoopback, config.clients.isEmpty, !config.allowUnauthenticated {
             throw ConfigError(
                 key: "clients", line: nil,
                 problem: "listen.host \(config.listen.host) is reachable from other machines but no clients are configured; add clients (bearer tokens) or set allowUnauthenticated: true")
         }
-        if let node = top.node("agents") {
-            guard case .sequence(let sequence) = node else {
-                throw top.fail("agents", "must be a list of agents (- id: ...)")
-            }
-            var ids = Set<AgentID>()
-            for (index, item) in sequence.enumerated() {
-                let agent = try parseAgent(item, path: "agents[\(index)]")
-                guard ids.insert(agent.id).inserted else {
-                    throw ConfigError(key: "agents[\(index)].id", line: item.mark?.line, problem: "agent \(agent.id) is listed twice")
-                }
-                config.agents.append(agent)
-            }
-        }
+        config.agents = try parseList(
+            top, key: "agents", example: "- id: ...", identity: ("id", \.id.rawValue, "agent"), parse: parseAgent)
         return config
+    }
+
+    /// A list of entries (`agents`, `clients`), each parsed by `parse`, with no two
+    /// sharing the identity field (`id`, `name`).
+    static func parseList<T>(
+        _ top: YAMLMappingReader, key: String, example: String, identity: (field: String, value: (T) -> String, noun: String),
+        parse: (Node, String) throws(ConfigError) -> T
+    ) throws(ConfigError) -> [T] {
+        guard let node = top.node(key) else { return [] }
+        guard case .sequence(let sequence) = node else { throw top.fail(key, "must be a list (\(example))") }
+        var seen = Set<String>()
+        var items: [T] = []
+        for (index, item) in sequence.enumerated() {
+            let parsed = try parse(item, "\(key)[\(index)]")
+            let value = identity.value(parsed)
+            guard seen.insert(value).inserted else {
+                throw ConfigError(
+                    key: "\(key)[\(index)].\(identity.field)", line: item.mark?.line, problem: "\(identity.noun) \(value) is listed twice")
+            }
+            items.append(parsed)
+        }
+        return items
     }
 
     static func parseListen(_ node: Node, path: String) throws(ConfigError) -> ShimConfig.Listen {
