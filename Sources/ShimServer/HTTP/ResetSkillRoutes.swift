@@ -15,41 +15,35 @@ struct ResetSkillRoutes {
 
     /// The shim's own API: JSON in, clear statuses out.
     func resetSkill(_ request: Request, context: Context) async throws -> Response {
-        var line = ResetSkillLogLine(route: "v1")
-        do {
-            let caller = try authenticator.caller(authorization: request.headers[.authorization])
-            line.client = caller?.name
-            let agent = try agentID(context.parameters.get("agentId"))
-            line.agent = agent
-            try CallerAuthenticator.authorize(caller, agent: agent)
-            let session = try session(for: agent)
+        try await handle("v1", request, context) { agent in
             let body = try await request.body.collect(upTo: APIError.maxBodyBytes)
-            let parsed: ResetSkillRequest
-            do {
-                parsed = try ResetSkillRequest.parse(agent: agent, body: body.readableBytesView)
-            } catch {
-                throw APIError.invalidRequest(error.message)
-            }
-            line.request = parsed
-            let outcome = try await forward(parsed, to: session)
-            line.retcode = outcome.answer.retcode
-            line.attempts = outcome.attempts
-            let response = try render(outcome, agent: agent, requestID: context.requestID)
-            line.emit(to: context.logger, status: Int(response.status.code))
-            return response
-        } catch {
-            let apiError = APIError.from(error)
-            line.errorCode = apiError.code
-            if line.retcode == nil { line.retcode = apiError.retcode }
-            line.emit(to: context.logger, status: Int(apiError.status.code))
-            throw apiError
+            return try ResetSkillRequest.parse(agent: agent, body: body.readableBytesView)
+        } render: { outcome, agent in
+            try render(outcome, agent: agent, requestID: context.requestID)
         }
     }
 
     /// The gateway's own path: the gateway's final status and body come back
     /// unchanged whatever the retcode; only shim-side failures use the shim's errors.
     func compatResetSkill(_ request: Request, context: Context) async throws -> Response {
-        var line = ResetSkillLogLine(route: "compat")
+        try await handle("compat", request, context) { agent in
+            try ResetSkillRequest.parseCompat(agent: agent, autoflag: context.parameters.get("autoflag") ?? "", query: request.uri.query)
+        } render: { outcome, _ in
+            let answer = outcome.answer
+            var headers: HTTPFields = [:]
+            headers[.contentType] = answer.contentType ?? "application/json; charset=UTF-8"
+            return Response(status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+        }
+    }
+
+    /// What both routes share: caller, agent and scope checks, forwarding within the
+    /// deadline, and exactly one `resetSkill` log line whatever the outcome.
+    private func handle(
+        _ route: String, _ request: Request, _ context: Context,
+        parse: (AgentID) async throws -> ResetSkillRequest,
+        render: (ResetSkillOutcome, AgentID) throws -> Response
+    ) async throws -> Response {
+        var line = ResetSkillLogLine(route: route)
         do {
             let caller = try authenticator.caller(authorization: request.headers[.authorization])
             line.client = caller?.name
@@ -59,21 +53,16 @@ struct ResetSkillRoutes {
             let session = try session(for: agent)
             let parsed: ResetSkillRequest
             do {
-                parsed = try ResetSkillRequest.parseCompat(
-                    agent: agent, autoflag: context.parameters.get("autoflag") ?? "", query: request.uri.query)
-            } catch {
+                parsed = try await parse(agent)
+            } catch let error as ValidationError {
                 throw APIError.invalidRequest(error.message)
             }
             line.request = parsed
             let outcome = try await forward(parsed, to: session)
             line.retcode = outcome.answer.retcode
             line.attempts = outcome.attempts
-            let answer = outcome.answer
-            var headers: HTTPFields = [:]
-            headers[.contentType] = answer.contentType ?? "application/json; charset=UTF-8"
-            let response = Response(
-                status: .init(code: answer.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
-            line.emit(to: context.logger, status: answer.status)
+            let response = try render(outcome, agent)
+            line.emit(to: context.logger, status: Int(response.status.code))
             return response
         } catch {
             let apiError = APIError.from(error)
