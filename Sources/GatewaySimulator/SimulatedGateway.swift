@@ -16,10 +16,17 @@ public actor SimulatedGateway {
     /// GUIDs of sessions that ended (logout, displacement, expiry): a call with one gets 100-006.
     private var deadGUIDs: Set<String> = []
     private var journal: [JournalEntry] = []
+    private var journalSequence = 0
+    /// Calls being answered now, and the most ever at once, per operation.
+    private var inFlight: [String: Int] = [:]
+    private var peakInFlight: [String: Int] = [:]
     private var faults: [FaultRule] = []
     private var signInsInProgress: Set<String> = []
     private var nodeCounter = 0
     private(set) var signOuts: [String: String] = [:]
+    /// Held polls waiting for a change, by agent and ticket (see `waitForChange`).
+    private var heldPolls: [String: [Int: CheckedContinuation<Void, Never>]] = [:]
+    private var heldPollTickets = 0
 
     struct GUIDRecord {
         let value: String
@@ -43,6 +50,7 @@ public actor SimulatedGateway {
     public init(options: SimulatorOptions) {
         self.options = options
         for agent in options.agents { agents[agent.id] = agent }
+        faults = options.faults
     }
 
     // MARK: Time-driven rules
@@ -79,6 +87,7 @@ public actor SimulatedGateway {
             for record in session.guids { deadGUIDs.insert(record.value) }
         }
         signOuts[id] = reason
+        wakeHeldPolls(id)
     }
 
     static func mintGUID(node: Int) -> String {
@@ -109,12 +118,24 @@ public actor SimulatedGateway {
 
     func record(_ entry: JournalEntry) -> Int {
         var entry = entry
-        entry.sequence = journal.count + 1
+        journalSequence += 1
+        entry.sequence = journalSequence
+        if journal.count >= options.journalCapacity { journal.removeFirst(max(1, journal.count / 2)) }
         journal.append(entry)
         return entry.sequence
     }
 
-    /// Every request so far.
+    func callStarted(_ operation: String) {
+        inFlight[operation, default: 0] += 1
+        peakInFlight[operation] = max(peakInFlight[operation] ?? 0, inFlight[operation]!)
+    }
+
+    func callEnded(_ operation: String) { inFlight[operation, default: 1] -= 1 }
+
+    /// The most calls of `operation` (`login`, `resetSkill`, …) ever answered at once.
+    public func peakConcurrency(_ operation: String) -> Int { peakInFlight[operation] ?? 0 }
+
+    /// The requests so far (the newest `journalCapacity` at least half of them when trimmed).
     public func entries() -> [JournalEntry] { journal }
 
     public func clearJournal() { journal.removeAll() }
@@ -169,6 +190,7 @@ public actor SimulatedGateway {
         sessions[id] = Session(
             guids: [GUIDRecord(value: Self.mintGUID(node: node), supersededAt: nil)], lastRotation: now,
             lastPollActivity: now, cookie: "ccgw-node=elsewhere", node: node)
+        wakeHeldPolls(id)
     }
 
     /// Expires every GUID of the agent's session without ending it (the agent's
@@ -178,6 +200,7 @@ public actor SimulatedGateway {
         let fresh = Self.mintGUID(node: session.node)
         session.guids = [GUIDRecord(value: fresh, supersededAt: nil)]
         sessions[id] = session
+        wakeHeldPolls(id)
     }
 
     /// Forgets when the agent was last polled, as if two minutes passed.
@@ -225,6 +248,7 @@ public actor SimulatedGateway {
         ]
         sessions[id] = session
         signOuts[id] = nil
+        wakeHeldPolls(id)
         let loginTime = Int(Date().timeIntervalSince1970 * 1000)
         var answer = SimAnswer(
             "0", "",
@@ -347,5 +371,43 @@ public actor SimulatedGateway {
     /// Lets a held poll go when its client disappeared.
     func abandonPoll(_ id: String) {
         sessions[id]?.pollInFlight = false
+    }
+
+    /// Suspends a held poll until something about the agent changes (sign-in,
+    /// sign-out, displacement, expiry), its next GUID rotation is due, or `deadline`
+    /// passes, whichever comes first; the caller then asks `pollReady` again.
+    ///
+    /// One continuation and one timer per held poll, rather than a polling loop, so
+    /// 10,000 held polls cost nothing while they wait (issue #5's agent benchmark).
+    func waitForChange(_ id: String, until deadline: ContinuousClock.Instant) async {
+        var wake = deadline
+        if options.authMode == .dynamic, let session = sessions[id] {
+            wake = min(wake, session.lastRotation + options.rotationInterval)
+        }
+        heldPollTickets += 1
+        let ticket = heldPollTickets
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                guard !Task.isCancelled else { return continuation.resume() }
+                heldPolls[id, default: [:]][ticket] = continuation
+                Task {
+                    try? await Task.sleep(until: wake)
+                    self.wakeHeldPoll(id, ticket: ticket)
+                }
+            }
+        } onCancel: {
+            Task { await self.wakeHeldPoll(id, ticket: ticket) }
+        }
+    }
+
+    private func wakeHeldPoll(_ id: String, ticket: Int) {
+        guard let continuation = heldPolls[id]?.removeValue(forKey: ticket) else { return }
+        if heldPolls[id]?.isEmpty == true { heldPolls[id] = nil }
+        continuation.resume()
+    }
+
+    private func wakeHeldPolls(_ id: String) {
+        guard let waiting = heldPolls.removeValue(forKey: id) else { return }
+        for continuation in waiting.values { continuation.resume() }
     }
 }

@@ -49,16 +49,14 @@ extension Simulator {
                 case .answer(let answer, let state):
                     return (answer, state)
                 case .hold(let state):
-                    let step = Duration.milliseconds(20)
                     let deadline = ContinuousClock.now + self.options.pollHold
-                    do {
-                        while ContinuousClock.now < deadline {
-                            try await Task.sleep(for: min(step, deadline - .now))
-                            if let answer = await gateway.pollReady(id) { return (answer, state) }
+                    while ContinuousClock.now < deadline {
+                        await gateway.waitForChange(id, until: deadline)
+                        if Task.isCancelled {
+                            await gateway.abandonPoll(id)
+                            throw CancellationError()
                         }
-                    } catch {
-                        await gateway.abandonPoll(id)
-                        throw error
+                        if let answer = await gateway.pollReady(id) { return (answer, state) }
                     }
                     return (await gateway.finishPoll(id), state)
                 }
@@ -83,8 +81,23 @@ extension Simulator {
         }
     }
 
-    /// Common handling: journal, faults, then the route's own logic.
+    /// Common handling: concurrency count, journal, faults, then the route's own logic.
     func handle(
+        _ operation: String, _ request: Request, _ context: Context,
+        _ work: @Sendable (String, String?, String?) async throws -> (SimAnswer, String?)
+    ) async throws -> Response {
+        await gateway.callStarted(operation)
+        do {
+            let response = try await answer(operation, request, context, work)
+            await gateway.callEnded(operation)
+            return response
+        } catch {
+            await gateway.callEnded(operation)
+            throw error
+        }
+    }
+
+    private func answer(
         _ operation: String, _ request: Request, _ context: Context,
         _ work: @Sendable (String, String?, String?) async throws -> (SimAnswer, String?)
     ) async throws -> Response {

@@ -40,6 +40,12 @@ public struct SimulatorOptions: Sendable {
     public var maxSkillIDLength = 4000
     /// Retcode for a signed-in agent called with an unknown/expired GUID (000-003; 100-006 allowed by the docs).
     public var badGUIDRetcode = "000-003"
+    /// Faults in place from the start (e.g. for a client's start-up sign-ins); more
+    /// can be added while running (`SimulatedGateway.addFault`, `/__sim/faults`).
+    public var faults: [FaultRule] = []
+    /// The journal keeps at most this many entries (the oldest half goes when full), so a
+    /// long-running simulator with thousands of polling agents stays bounded.
+    public var journalCapacity = 100_000
     /// Answer 000-007 to a second poll or resetskill for one agent while the first is unanswered.
     public var rejectOverlappingCalls = true
 

@@ -97,6 +97,7 @@ public struct ShimRuntime: Service {
             GatewayClientService(client: gateway),
             SessionService(
                 registry: registry, pollers: pollers, signInAtStartup: config.sessions.signInAtStartup,
+                signInConcurrency: config.sessions.signInConcurrency,
                 signOutOnShutdown: config.sessions.signOutOnShutdown, logger: logger),
         ]
         if let metricsListen = config.metrics.listen {

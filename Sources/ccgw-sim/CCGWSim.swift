@@ -16,11 +16,14 @@ struct CCGWSim: AsyncParsableCommand {
     @Option(help: "Seconds a superseded GUID stays valid.") var graceSeconds: Int = 120
     @Option(help: "Long-poll hold in milliseconds.") var pollHoldMs: Int = 10_000
     @Option(help: "Agents as id:password:phone[:skill;skill], repeatable.") var agent: [String] = ["1001:demo-password-1001:70001:1;2;3;7"]
+    @Option(help: ArgumentHelp("Also configure agents FIRST-LAST (e.g. 200001-210000), each with password password-<id>, phone <id>, skills 1;2;3.", valueName: "first-last"))
+    var agentRange: String?
     @Option(help: "Write the CA certificate (PEM) to this file.") var caOut: String?
     @Flag(help: "Serve plain HTTP instead of HTTPS.") var plainHTTP = false
 
     func run() async throws {
         var options = SimulatorOptions(agents: try agent.map(Self.parseAgent))
+        if let agentRange { options.agents += try Self.parseRange(agentRange) }
         guard let mode = SimulatorOptions.AuthMode(rawValue: authMode) else { throw ValidationError("--auth-mode must be static or dynamic") }
         options.authMode = mode
         options.rotationInterval = .seconds(rotationSeconds)
@@ -36,6 +39,14 @@ struct CCGWSim: AsyncParsableCommand {
         }
         let group = ServiceGroup(configuration: .init(services: [simulator], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    static func parseRange(_ text: String) throws -> [SimulatorOptions.Agent] {
+        let bounds = text.split(separator: "-").compactMap { Int($0) }
+        guard bounds.count == 2, bounds[0] >= 101, bounds[0] <= bounds[1] else {
+            throw ValidationError("--agent-range must be FIRST-LAST with 101 <= FIRST <= LAST")
+        }
+        return (bounds[0]...bounds[1]).map { .init(id: "\($0)", password: "password-\($0)", phone: "\($0)") }
     }
 
     static func parseAgent(_ text: String) throws -> SimulatorOptions.Agent {

@@ -20,6 +20,7 @@ import Testing
         #expect(config.gateway.authMode == .dynamic)
         #expect(config.gateway.pollTimeout == .seconds(15))
         #expect(config.sessions.pollInterval == .milliseconds(300))
+        #expect(config.sessions.signInConcurrency == 16)
         #expect(config.agents.map(\.id.rawValue) == ["1001", "1002"])
         #expect(config.agents[0].password == .file(path: "/run/secrets/agent-1001"))
         #expect(config.agents[1].password == .environment(name: "CCGW_AGENT_1002_PASSWORD"))
@@ -48,6 +49,7 @@ import Testing
         ("gateway:\n  url: http://gw:8043\n  authMode: static\n  caFile: /x.pem\n", "gateway.caFile", 4),
         ("gateway:\n  url: https://gw:8043\n  authMode: static\nsessions:\n  forceLogin: yes please\n", "sessions.forceLogin", 5),
         ("gateway:\n  url: https://gw:8043\n  authMode: static\nlogging: {level: verbose}\n", "logging.level", 4),
+        ("gateway:\n  url: https://gw:8043\n  authMode: static\nsessions:\n  signInConcurrency: 0\n", "sessions.signInConcurrency", 5),
         ("gateway:\n  url: https://gw:8043\n  authMode: static\nagents:\n  - id: \"0101\"\n    phone: \"1\"\n    password: x\n", "agents[0].id", 5),
         ("gateway:\n  url: https://gw:8043\n  authMode: static\nagents:\n  - id: \"1001\"\n    phone: \"1\"\n", "agents[0]", 5),
         ("gateway:\n  url: https://gw:8043\n  authMode: static\nagents:\n  - id: \"1001\"\n    phone: \"1\"\n    password: x\n    passwordEnv: Y\n", "agents[0]", 5),

@@ -139,6 +139,37 @@ import Testing
         }
     }
 
+    @Test func startUpSignInsRunAtMostSignInConcurrencyAtOnce() async throws {
+        var options = testSimulatorOptions()
+        options.faults = [FaultRule(operation: "login", action: .delay(.milliseconds(200)), times: nil)]
+        try await withHarness(simulator: options, yaml: {
+            testShimYAML(gatewayURL: $0, caFile: $1, signInAtStartup: true)
+                .replacingOccurrences(of: "  pollInterval:", with: "  signInConcurrency: 2\n  pollInterval:")
+        }) { (h: Harness) async throws in
+            for _ in 0..<100 where await h.gateway.liveGUIDs().count < 3 { try await Task.sleep(for: .milliseconds(20)) }
+            for id in ["1001", "1002", "1003"] { #expect(await h.gateway.isSignedIn(id)) }
+            #expect(await h.gateway.peakConcurrency("login") == 2)
+        }
+    }
+
+    /// Start-up sign-ins that fail for a passing reason are tried again; refusals are not
+    /// (a wrong password repeated can lock the account).
+    @Test func startUpSignInRetriesTransientFailuresOnly() async throws {
+        var options = testSimulatorOptions()
+        options.faults = [
+            FaultRule(operation: "login", agentID: "1002", action: .httpStatus(503), times: 6),
+            FaultRule(operation: "login", agentID: "1003", action: .retcode("100-004"), times: nil),
+        ]
+        try await withHarness(simulator: options, yaml: { testShimYAML(gatewayURL: $0, caFile: $1, signInAtStartup: true) }) {
+            (h: Harness) async throws in
+            for _ in 0..<400 where !(await h.gateway.isSignedIn("1002")) { try await Task.sleep(for: .milliseconds(25)) }
+            #expect(await h.gateway.isSignedIn("1002"))
+            #expect(await h.journal("login").filter { $0.agentID == "1002" }.count == 7)
+            #expect(await h.journal("login").filter { $0.agentID == "1003" }.count == 1)
+            #expect(await !h.gateway.isSignedIn("1003"))
+        }
+    }
+
     /// A session on a client that is never used, for state-machine checks.
     func makeDetachedSession() throws -> AgentSession {
         let config = try ConfigParser.parse(yaml: testShimYAML(gatewayURL: "https://127.0.0.1:9", caFile: "/dev/null"))

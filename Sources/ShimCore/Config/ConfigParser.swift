@@ -19,7 +19,7 @@ public enum ConfigParser {
         "url", "authMode", "caFile", "connectTimeout", "requestTimeout", "pollTimeout", "serverName", "clientCertFile",
         "clientKeyFile", "insecureSkipVerify",
     ]
-    static let sessionKeys = ["signInAtStartup", "forceLogin", "signOutOnShutdown", "pollInterval"]
+    static let sessionKeys = ["signInAtStartup", "forceLogin", "signOutOnShutdown", "pollInterval", "signInConcurrency"]
     static let agentKeys = ["id", "phone", "password", "passwordFile", "passwordEnv", "passwordCredential", "signIn"]
     static let loggingKeys = ["level", "format"]
     /// Sign-in body fields the config may not set through `signIn`: they come from other keys.
@@ -62,6 +62,7 @@ public enum ConfigParser {
             if let v = try reader.bool("forceLogin") { config.sessions.forceLogin = v }
             if let v = try reader.bool("signOutOnShutdown") { config.sessions.signOutOnShutdown = v }
             if let v = try reader.duration("pollInterval") { config.sessions.pollInterval = v }
+            if let v = try reader.int("signInConcurrency", in: 1...1024) { config.sessions.signInConcurrency = v }
         }
         if let node = top.node("logging") {
             let reader = try YAMLMappingReader(node, path: "logging", allowed: loggingKeys)

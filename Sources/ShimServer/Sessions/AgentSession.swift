@@ -191,7 +191,7 @@ actor AgentSession {
                 if retries < settings.maxTransientRetries, try await backoff(&retries, deadline) { continue }
                 recordError("\(operation.logName): \(retcode?.rawValue ?? "HTTP \(answer.status)")")
                 metrics.signIn(.failure)
-                throw GatewayFailure(.signInFailed, "sign-in kept failing: \(Self.describe(answer))", retcode: retcode)
+                throw GatewayFailure(.signInFailed, "sign-in kept failing: \(Self.describe(answer))", retcode: retcode, temporary: true)
             default:
                 recordError("\(operation.logName): \(retcode?.rawValue ?? "HTTP \(answer.status)")")
                 logger.warning("\(operation.logName) failed", metadata: ["method": "\(operation.logName)", "gateway.retcode": "\(retcode?.rawValue ?? "none")", "http.status": "\(answer.status)"])

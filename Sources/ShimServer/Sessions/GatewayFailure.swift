@@ -21,15 +21,23 @@ struct GatewayFailure: Error, Sendable, Equatable {
     /// The transport failure behind it, if it was one.
     let transport: GatewayCallError.Kind?
 
+    /// The gateway said "not now" (5xx, 000-004 switching over, busy): later may work.
+    let isTemporary: Bool
+
     /// Whether the request may have reached the gateway and only its answer was lost.
     var answerMayBeLost: Bool { transport == .timeout || transport == .connectionReset }
 
-    init(_ kind: Kind, _ message: String, retcode: Retcode? = nil) {
+    /// Whether the same call may succeed later without anything changing on our side:
+    /// transport failures and the gateway's "not now" answers, not its refusals.
+    var mayPass: Bool { transport != nil || isTemporary }
+
+    init(_ kind: Kind, _ message: String, retcode: Retcode? = nil, temporary: Bool = false) {
         self.kind = kind
         self.message = message
         self.retcode = retcode
         self.isRetryable = false
         self.transport = nil
+        self.isTemporary = temporary
     }
 
     /// A transport failure of one gateway call.
@@ -43,5 +51,6 @@ struct GatewayFailure: Error, Sendable, Equatable {
         retcode = nil
         isRetryable = error.isRetryable
         transport = error.kind
+        isTemporary = false
     }
 }

@@ -11,20 +11,18 @@ struct SessionService: Service {
     let registry: SessionRegistry
     let pollers: PollerLauncher
     let signInAtStartup: Bool
+    var signInConcurrency = 16
     let signOutOnShutdown: Bool
     let logger: Logger
 
     func run() async throws {
         await withDiscardingTaskGroup { group in
             if signInAtStartup {
-                for session in registry.all {
-                    group.addTask {
-                        do {
-                            try await session.ensureSignedIn()
-                        } catch let failure as GatewayFailure {
-                            logger.warning("sign-in at start-up failed", metadata: ["agent.id": "\(session.agentID)", "error": "\(failure.message)"])
-                        } catch {}
-                    }
+                let sessions = registry.all
+                let workers = max(1, min(signInConcurrency, sessions.count))
+                for worker in 0..<workers {
+                    let share = Array(sessions[worker...].enumerated().filter { $0.offset % workers == 0 }.map(\.element))
+                    group.addTask { await signInAtStart(share) }
                 }
             }
             for await request in pollers.requests.cancelOnGracefulShutdown() {
@@ -39,5 +37,39 @@ struct SessionService: Service {
             }
         }
         logger.info("sessions closed")
+    }
+
+    /// Signs `sessions` in one after another (one of `signInConcurrency` workers).
+    ///
+    /// A sign-in that failed for a reason that may pass (gateway unreachable, timed
+    /// out, 5xx or "try later") is tried again after the others, with backoff up to
+    /// 30 s, until it succeeds or the shim stops. Refusals (wrong password, phone,
+    /// signed in elsewhere) are not: repeating a wrong password can lock the account.
+    func signInAtStart(_ sessions: [AgentSession]) async {
+        var pending = sessions
+        var round = 0
+        while !pending.isEmpty, !Task.isCancelled {
+            var again: [AgentSession] = []
+            for session in pending {
+                do {
+                    try await session.ensureSignedIn()
+                } catch let failure as GatewayFailure {
+                    let transient = failure.mayPass
+                    if transient { again.append(session) }
+                    if round == 0 || !transient {
+                        logger.warning(
+                            "sign-in at start-up failed",
+                            metadata: ["agent.id": "\(session.agentID)", "error": "\(failure.message)", "retrying": "\(transient)"])
+                    }
+                } catch {
+                    return  // cancelled: shutting down
+                }
+            }
+            pending = again
+            round += 1
+            guard !pending.isEmpty else { return }
+            let pause = Duration.seconds(min(30, 1 << min(round - 1, 5)))
+            do { try await Task.sleep(for: pause) } catch { return }
+        }
     }
 }
