@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Agent scale: ccgw-shim (release) manages N agents against the Swift CC-Gateway simulator
 # (HTTPS with its private CA, dynamic GUIDs rotating every 60 s, 10 s long-poll hold).
+# PLAIN_HTTP=1 runs both over plain HTTP instead (to see what TLS costs).
 # After all N are signed in and a minute of steady state has passed, reports the shim's
 # RSS, CPU % of one core, open gateway connections and the p99 of resetSkill calls issued
 # during that minute; writes the row into docs/BENCHMARKS.md (between the AGENTS markers).
@@ -30,18 +31,22 @@ dir=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 sim_port=$(free_port); shim_port=$(free_port)
 "$bin/ccgw-sim" --port "$sim_port" --agent-range "$first-$last" --poll-hold-ms 10000 --rotation-seconds 60 \
-  --ca-out "$dir/ca.pem" > "$dir/sim.log" 2>&1 &
+  --ca-out "$dir/ca.pem" ${PLAIN_HTTP:+--plain-http} > "$dir/sim.log" 2>&1 &
 sim_pid=$!
 {
   echo "listen: {host: 127.0.0.1, port: $shim_port}"
-  echo "gateway: {url: \"https://127.0.0.1:$sim_port\", authMode: dynamic, caFile: \"$dir/ca.pem\"}"
+  if [ -n "${PLAIN_HTTP:-}" ]; then
+    echo "gateway: {url: \"http://127.0.0.1:$sim_port\", authMode: dynamic}"
+  else
+    echo "gateway: {url: \"https://127.0.0.1:$sim_port\", authMode: dynamic, caFile: \"$dir/ca.pem\"}"
+  fi
   echo "sessions: {signInAtStartup: true}"
   echo "limits: {maxInFlight: $((agents + 1024))}"
   echo "agents:"
   for id in $(seq "$first" "$last"); do echo "  - {id: \"$id\", phone: \"$id\", password: password-$id}"; done
   echo "logging: {level: info, format: json}"
 } > "$dir/shim.yaml"
-for _ in $(seq 1 400); do [ -s "$dir/ca.pem" ] && break; sleep 0.05; done
+for _ in $(seq 1 400); do { [ -s "$dir/ca.pem" ] || grep -q listening "$dir/sim.log"; } && break; sleep 0.05; done
 
 cleanup() {
   kill "${shim_pid:-}" 2>/dev/null && wait "${shim_pid:-}" 2>/dev/null || true

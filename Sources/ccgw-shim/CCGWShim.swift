@@ -3,8 +3,7 @@ import Logging
 import ShimCore
 import ShimServer
 
-/// `ccgw-shim`: run the daemon, check a config, or run the demo.
-@main
+/// `ccgw-shim`: run the daemon, check a config, or run the demo (started by `Main`).
 struct CCGWShim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ccgw-shim",

@@ -14,8 +14,7 @@ struct Run: AsyncParsableCommand {
     var config: String = ShimDefaults.configPath
 
     func run() async throws {
-        // First of all: a SIGHUP must never stop the process, even before the reload handler runs.
-        signal(SIGHUP, SIG_IGN)
+        signal(SIGHUP, SIG_IGN)  // already done by `Main`; kept for callers of `Run` in-process
         let loaded: ConfigLoader.Loaded
         do {
             loaded = try ConfigLoader().load(path: config)
@@ -29,7 +28,7 @@ struct Run: AsyncParsableCommand {
             "starting",
             metadata: [
                 "version": "\(ShimVersion.current)", "build": "\(ShimVersion.build)", "gateway.url": "\(loaded.config.gateway.url)",
-                "agents": "\(loaded.config.agents.count)",
+                "agents": "\(loaded.config.agents.count)", "concurrency.onEventLoops": "\(Main.concurrencyOnEventLoops)",
             ])
         var options = ShimRuntime.Options(configPath: config)
         options.environment = ProcessInfo.processInfo.environment

@@ -1,3 +1,6 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
 /// Thrown when an inbound request's time budget runs out.
 struct DeadlineExceeded: Error {}
 
@@ -5,26 +8,38 @@ struct DeadlineExceeded: Error {}
 struct DrainExpired: Error {}
 
 /// Runs `body`, cancelling it and throwing `DeadlineExceeded` when `deadline`
-/// passes first, or `DrainExpired` when `drain` fires first.
-/// `body` must honour cancellation (gateway calls and lock waits do).
+/// passes first, or `DrainExpired` when `drain` fires first. `body` must honour
+/// cancellation (gateway calls and lock waits do). When `body` finishes although
+/// the deadline fired meanwhile, its result wins: the work was done.
+///
+/// One task for `body` and one event-loop timer, rather than a task group racing a
+/// sleeping task: this runs once per forwarded request (docs/BENCHMARKS.md).
 func withDeadline<T: Sendable>(
     _ deadline: ContinuousClock.Instant, drain: DrainSignal? = nil, _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(until: deadline, clock: .continuous)
-            throw DeadlineExceeded()
+    let expiry = NIOLockedValueBox<(any Error)?>(nil)
+    let work = Task { try await body() }
+    let timer = LoopTimer.at(deadline) {
+        expiry.withLockedValue { if $0 == nil { $0 = DeadlineExceeded() } }
+        work.cancel()
+    }
+    let drainTicket = drain?.onFire {
+        expiry.withLockedValue { if $0 == nil { $0 = DrainExpired() } }
+        work.cancel()
+    }
+    defer {
+        timer.cancel()
+        if let drainTicket { drain?.forget(drainTicket) }
+    }
+    do {
+        return try await withTaskCancellationHandler {
+            try await work.value
+        } onCancel: {
+            work.cancel()
         }
-        if let drain {
-            group.addTask {
-                try await drain.wait()
-                throw DrainExpired()
-            }
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next() else { throw DeadlineExceeded() }
-        return first
+    } catch {
+        if let reason = expiry.withLockedValue({ $0 }) { throw reason }
+        throw error
     }
 }
 

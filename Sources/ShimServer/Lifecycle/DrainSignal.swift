@@ -5,41 +5,37 @@ import NIOConcurrencyHelpers
 final class DrainSignal: Sendable {
     private struct State {
         var fired = false
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var callbacks: [Int: @Sendable () -> Void] = [:]
         var nextID = 0
     }
 
     private let state = NIOLockedValueBox(State())
 
-    /// Wakes every waiter, now and later.
+    /// Runs every registered callback, now and for later registrations.
     func fire() {
-        let waiters = state.withLockedValue { state in
+        let callbacks = state.withLockedValue { state in
             state.fired = true
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
+            defer { state.callbacks = [:] }
+            return Array(state.callbacks.values)
         }
-        for waiter in waiters { waiter.resume() }
+        for callback in callbacks { callback() }
     }
 
-    /// Returns when fired, or throws `CancellationError` when the caller is cancelled first.
-    func wait() async throws {
-        let id = state.withLockedValue { state in
+    /// Calls `callback` once when fired (at once if it already was). Returns a ticket
+    /// for `forget`, or nil when it already ran.
+    func onFire(_ callback: @escaping @Sendable () -> Void) -> Int? {
+        let ticket: Int? = state.withLockedValue { state in
+            if state.fired { return nil }
             state.nextID += 1
+            state.callbacks[state.nextID] = callback
             return state.nextID
         }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLockedValue { state in
-                    if state.fired || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLockedValue { $0.waiters.removeValue(forKey: id) }
-            waiter?.resume()
-        }
-        try Task.checkCancellation()
+        if ticket == nil { callback() }
+        return ticket
+    }
+
+    /// Drops a callback that is no longer wanted.
+    func forget(_ ticket: Int) {
+        _ = state.withLockedValue { $0.callbacks.removeValue(forKey: ticket) }
     }
 }

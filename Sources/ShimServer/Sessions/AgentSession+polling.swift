@@ -55,7 +55,7 @@ extension AgentSession {
                 ? settings.pollInterval
                 : max(settings.pollInterval, settings.backoff(attempt: failures, base: .milliseconds(250), cap: settings.maxPollBackoff))
             do {
-                try await Task.sleep(for: pause)
+                try await LoopTimer.sleep(for: pause)
             } catch {
                 return
             }
