@@ -93,28 +93,23 @@ public final class GatewayHTTPClient: Sendable {
     public func send(
         _ operation: GatewayOperation, guid: String?, cookies: String?, body: JSONValue? = nil, timeout: Duration
     ) async throws(GatewayCallError) -> GatewayAnswer {
-        var request = HTTPClientRequest(url: requestBase + operation.pathAndQuery)
-        request.method = HTTPMethod(rawValue: operation.method)
-        request.headers.add(name: "Content-Type", value: "application/json; charset=UTF-8")
-        request.headers.add(name: "Accept", value: "application/json")
-        if let guid { request.headers.add(name: "Guid", value: guid) }
-        if let cookies { request.headers.add(name: "Cookie", value: cookies) }
-        if let body {
-            request.body = .bytes(ByteBuffer(string: body.serialized))
-        }
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(5)
+        headers.add(name: "Content-Type", value: "application/json; charset=UTF-8")
+        headers.add(name: "Accept", value: "application/json")
+        if let guid { headers.add(name: "Guid", value: guid) }
+        if let cookies { headers.add(name: "Cookie", value: cookies) }
         let nanos = max(Int64(timeout.nanoseconds), 1_000_000)
+        let collector = AnswerCollector(maxBodyBytes: maxBodyBytes)
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(nanos))
-            let buffer: ByteBuffer
-            do {
-                buffer = try await response.body.collect(upTo: maxBodyBytes)
-            } catch is NIOTooManyBytesError {
-                throw GatewayCallError(.responseTooLarge, "the gateway's \(operation.logName) answer exceeded \(maxBodyBytes) bytes")
-            } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
-                throw GatewayCallError(.timeout, "the gateway at \(baseURL.host):\(baseURL.port) did not finish its \(operation.logName) answer in time")
-            } catch {
-                // The head arrived, the body did not: the call reached the gateway, its answer was lost.
-                throw GatewayCallError(.connectionReset, "the gateway at \(baseURL.host):\(baseURL.port) closed the connection during the \(operation.logName) answer")
+            let request = try HTTPClient.Request(
+                url: requestBase + operation.pathAndQuery, method: HTTPMethod(rawValue: operation.method), headers: headers,
+                body: body.map { .byteBuffer(ByteBuffer(string: $0.serialized)) })
+            let task = client.execute(request: request, delegate: collector, eventLoop: .indifferent, deadline: .now() + .nanoseconds(nanos))
+            let response = try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
             }
             var headerPairs: [(name: String, value: String)] = []
             var cookies: [String] = []
@@ -123,12 +118,21 @@ public final class GatewayHTTPClient: Sendable {
                 if header.name.lowercased() == "set-cookie" { cookies.append(header.value) }
             }
             return GatewayAnswer(
-                status: Int(response.status.code),
-                body: Array(buffer.readableBytesView),
+                status: response.status,
+                body: Array(response.body.readableBytesView),
                 contentType: response.headers.first(name: "Content-Type"),
                 newGUID: GUIDHeader.guid(in: headerPairs),
                 setCookies: cookies
             )
+        } catch is AnswerCollector.TooLarge {
+            throw GatewayCallError(.responseTooLarge, "the gateway's \(operation.logName) answer exceeded \(maxBodyBytes) bytes")
+        } catch let error as HTTPClientError where collector.receivedHead && (error == .deadlineExceeded || error == .readTimeout) {
+            throw GatewayCallError(.timeout, "the gateway at \(baseURL.host):\(baseURL.port) did not finish its \(operation.logName) answer in time")
+        } catch let error as HTTPClientError where collector.receivedHead && error == .cancelled {
+            throw classify(error, operation: operation)
+        } catch where collector.receivedHead {
+            // The head arrived, the body did not: the call reached the gateway, its answer was lost.
+            throw GatewayCallError(.connectionReset, "the gateway at \(baseURL.host):\(baseURL.port) closed the connection during the \(operation.logName) answer")
         } catch let error as GatewayCallError {
             throw error
         } catch {
