@@ -6,7 +6,7 @@ import NIOHTTP1
 import NIOSSL
 public import ShimCore
 
-/// Makes the shim's calls to the CC-Gateway over one pooled async-http-client.
+/// Makes the shim's calls to the CC-Gateway over pooled async-http-clients.
 ///
 /// TLS trusts only the configured CA bundle (or the system store), never
 /// everything (PROTOCOL.md §7, §8 pitfall 12); redirects are refused; connection
@@ -14,7 +14,14 @@ public import ShimCore
 /// caller's bounded retry policy is the only one.
 public final class GatewayHTTPClient: Sendable {
     public let baseURL: GatewayURL
-    private let client: HTTPClient
+    /// One pool per group of about `agentsPerPool` agents; an agent always uses the same one.
+    ///
+    /// async-http-client looks through its whole connection list for an idle one on every
+    /// request and every release. With one held poll per agent, a single pool for 10,000
+    /// agents spent a quarter of the shim's CPU in those scans (docs/BENCHMARKS.md);
+    /// pools of ~128 agents keep each scan short.
+    private let clients: [HTTPClient]
+    public static let agentsPerPool = 128
     /// The largest answer body read; anything bigger is `responseTooLarge`.
     public let maxBodyBytes: Int
 
@@ -27,7 +34,9 @@ public final class GatewayHTTPClient: Sendable {
     /// `serverName` works through a DNS override: requests go to
     /// `https://<serverName>:<port>` and that name resolves to the URL's address, so
     /// SNI and certificate verification use the name while the socket goes to the IP.
-    public init(gateway: ShimConfig.Gateway, maxConnections: Int, maxBodyBytes: Int = 1 << 20) throws(ConfigError) {
+    /// `agents` sizes the pools: each allows two connections per agent it serves (a
+    /// held poll and one call) plus headroom for agents added by a reload.
+    public init(gateway: ShimConfig.Gateway, agents: Int, maxBodyBytes: Int = 1 << 20) throws(ConfigError) {
         self.baseURL = gateway.url
         self.maxBodyBytes = maxBodyBytes
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -50,11 +59,16 @@ public final class GatewayHTTPClient: Sendable {
             tlsConfiguration: tls,
             redirectConfiguration: .disallow,
             timeout: .init(connect: .nanoseconds(Int64(gateway.connectTimeout.nanoseconds))),
-            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections),
+            connectionPool: .init(
+                idleTimeout: .seconds(60),
+                concurrentHTTP1ConnectionsPerHostSoftLimit: 2 * min(max(agents, 1), Self.agentsPerPool) + 64),
             ignoreUncleanSSLShutdown: false,
             decompression: .disabled
         )
         configuration.connectionPool.retryConnectionEstablishment = false
+        // No tracing spans: nothing here consumes them, and starting one per call cost
+        // ~4 % of the CPU of polling 2,000 agents (docs/BENCHMARKS.md).
+        configuration.tracing.tracer = nil
         configuration.httpVersion = .http1Only
         if let serverName = gateway.serverName, gateway.url.isTLS {
             configuration.dnsOverride = [serverName: gateway.url.host]
@@ -62,7 +76,8 @@ public final class GatewayHTTPClient: Sendable {
         } else {
             requestBase = gateway.url.description
         }
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let pools = max(1, (agents + Self.agentsPerPool - 1) / Self.agentsPerPool)
+        self.clients = (0..<pools).map { _ in HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration) }
     }
 
     /// Reads a PEM bundle; errors name the config key, never the file's content.
@@ -105,6 +120,7 @@ public final class GatewayHTTPClient: Sendable {
             let request = try HTTPClient.Request(
                 url: requestBase + operation.pathAndQuery, method: HTTPMethod(rawValue: operation.method), headers: headers,
                 body: body.map { .byteBuffer(ByteBuffer(string: $0.serialized)) })
+            let client = clients[(Int(operation.agent.rawValue) ?? 0) % clients.count]
             let task = client.execute(request: request, delegate: collector, eventLoop: .indifferent, deadline: .now() + .nanoseconds(nanos))
             let response = try await withTaskCancellationHandler {
                 try await task.futureResult.get()
@@ -209,7 +225,7 @@ public final class GatewayHTTPClient: Sendable {
 
     /// Closes pooled connections; call once, at shutdown.
     public func shutdown() async throws {
-        try await client.shutdown()
+        for client in clients { try await client.shutdown() }
     }
 }
 

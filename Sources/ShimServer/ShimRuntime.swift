@@ -54,7 +54,7 @@ public struct ShimRuntime: Service {
         self.logger = logger
         let notifier = SystemdNotifier(environment: options.environment)
         let metrics = ShimMetrics(factory: PrometheusMetricsFactory(registry: options.prometheus), agentLabel: config.metrics.agentLabel)
-        let gateway = try GatewayHTTPClient(gateway: config.gateway, maxConnections: max(16, config.agents.count * 2 + 8))
+        let gateway = try GatewayHTTPClient(gateway: config.gateway, agents: config.agents.count)
         let settings = SessionSettings(config: config)
         let pollers = PollerLauncher()
         let makeSession: @Sendable (ShimConfig.Agent, String) -> AgentSession = { agent, password in

@@ -103,8 +103,9 @@ public struct ShimConfig: Sendable, Equatable {
         public var signOutOnShutdown = true
         /// Gap between event polls; the gateway advises 200–500 ms (PROTOCOL.md §4.1).
         public var pollInterval: Duration = .milliseconds(300)
-        /// How many start-up sign-ins run at once: thousands of agents signing in
-        /// together would time out on TLS handshakes and load the gateway's CTI link.
+        /// How many start-up sign-ins (and shutdown sign-outs) run at once: thousands of
+        /// agents signing in together would time out on TLS handshakes and load the
+        /// gateway's CTI link.
         public var signInConcurrency = 16
         public init() {}
     }

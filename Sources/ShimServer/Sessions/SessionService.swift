@@ -18,10 +18,7 @@ struct SessionService: Service {
     func run() async throws {
         await withDiscardingTaskGroup { group in
             if signInAtStartup {
-                let sessions = registry.all
-                let workers = max(1, min(signInConcurrency, sessions.count))
-                for worker in 0..<workers {
-                    let share = Array(sessions[worker...].enumerated().filter { $0.offset % workers == 0 }.map(\.element))
+                for share in Self.shares(of: registry.all, count: signInConcurrency) {
                     group.addTask { await signInAtStart(share) }
                 }
             }
@@ -31,12 +28,25 @@ struct SessionService: Service {
             group.cancelAll()
         }
         pollers.finish()
+        // Sign-outs are bounded like sign-ins: each needs a fresh connection (the polls'
+        // connections closed with their cancellation), and 10,000 TLS handshakes at
+        // once would time out and leave agents signed in.
         await withDiscardingTaskGroup { group in
-            for session in registry.all {
-                group.addTask { await session.close(signOut: signOutOnShutdown) }
+            for share in Self.shares(of: registry.all, count: signInConcurrency) {
+                group.addTask {
+                    for session in share { await session.close(signOut: signOutOnShutdown) }
+                }
             }
         }
         logger.info("sessions closed")
+    }
+
+    /// `sessions` dealt round-robin into at most `count` non-empty shares.
+    static func shares(of sessions: [AgentSession], count: Int) -> [[AgentSession]] {
+        let workers = max(1, min(count, sessions.count))
+        var shares = Array(repeating: [AgentSession](), count: workers)
+        for (index, session) in sessions.enumerated() { shares[index % workers].append(session) }
+        return shares.filter { !$0.isEmpty }
     }
 
     /// Signs `sessions` in one after another (one of `signInConcurrency` workers).

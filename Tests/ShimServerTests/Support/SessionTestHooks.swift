@@ -8,7 +8,7 @@ enum GatewayHTTPClientForTest {
     static func make(_ config: ShimConfig) throws -> GatewayHTTPClient {
         var gateway = config.gateway
         gateway.caFile = nil
-        return try GatewayHTTPClient(gateway: gateway, maxConnections: 1)
+        return try GatewayHTTPClient(gateway: gateway, agents: 1)
     }
 }
 
