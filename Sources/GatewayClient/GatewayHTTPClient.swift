@@ -100,12 +100,17 @@ public final class GatewayHTTPClient: Sendable {
 
     /// Sends one call and reads its whole answer.
     ///
+    /// Runs on the caller's executor (`nonisolated(nonsending)`) and waits on the answer's
+    /// future with a plain continuation: an agent's actor calls this for every poll and
+    /// every resetskill, and hopping to the global executor and back cost two extra jobs
+    /// per call (docs/BENCHMARKS.md).
+    ///
     /// - Parameters:
     ///   - guid: the session GUID for the `Guid` header (PROTOCOL.md §1.2); nil for (forced) sign-in.
     ///   - cookies: the agent's `Cookie` header value, if any.
     ///   - body: a JSON body (sign-in only).
     ///   - timeout: the whole call's budget, connect included.
-    public func send(
+    nonisolated(nonsending) public func send(
         _ operation: GatewayOperation, guid: String?, cookies: String?, body: JSONValue? = nil, timeout: Duration
     ) async throws(GatewayCallError) -> GatewayAnswer {
         var headers = HTTPHeaders()
@@ -123,7 +128,9 @@ public final class GatewayHTTPClient: Sendable {
             let client = clients[(Int(operation.agent.rawValue) ?? 0) % clients.count]
             let task = client.execute(request: request, delegate: collector, eventLoop: .indifferent, deadline: .now() + .nanoseconds(nanos))
             let response = try await withTaskCancellationHandler {
-                try await task.futureResult.get()
+                try await withUnsafeThrowingContinuation { continuation in
+                    task.futureResult.whenComplete { continuation.resume(with: $0) }
+                }
             } onCancel: {
                 task.cancel()
             }

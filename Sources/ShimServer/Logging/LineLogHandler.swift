@@ -33,22 +33,64 @@ struct LineLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
-        if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
-        let timestamp = Date.rfc3339(Date())
+        let fields = Self.fields(handler: metadata, provided: metadataProvider?.get(), explicit: event.metadata)
+        let timestamp = LogTimestamp.now()
         switch format {
-        case .json: sink.write(Self.json(timestamp: timestamp, level: event.level, message: "\(event.message)", metadata: merged))
-        case .text: sink.write(Self.text(timestamp: timestamp, level: event.level, message: "\(event.message)", metadata: merged))
+        case .json: sink.write(Self.json(timestamp: timestamp, level: event.level, message: "\(event.message)", fields: fields))
+        case .text: sink.write(Self.text(timestamp: timestamp, level: event.level, message: "\(event.message)", fields: fields))
         }
     }
 
-    static func json(timestamp: String, level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
-        var members: [(key: String, value: JSONValue)] = [("ts", .string(timestamp)), ("level", .string(level.rawValue)), ("msg", .string(message))]
-        for key in metadata.keys.sorted() {
-            members.append((key, jsonValue(metadata[key]!)))
+    /// A line's metadata as key-sorted pairs, one per key: the event's own value wins over
+    /// the metadata provider's, which wins over the logger's. Built as one small array
+    /// rather than by merging dictionaries (this runs for every request).
+    static func fields(
+        handler: Logger.Metadata, provided: Logger.Metadata?, explicit: Logger.Metadata?
+    ) -> [(key: String, value: Logger.MetadataValue)] {
+        var ranked: [(key: String, rank: Int, value: Logger.MetadataValue)] = []
+        ranked.reserveCapacity(handler.count + (provided?.count ?? 0) + (explicit?.count ?? 0))
+        for (key, value) in handler { ranked.append((key, 0, value)) }
+        if let provided { for (key, value) in provided { ranked.append((key, 1, value)) } }
+        if let explicit { for (key, value) in explicit { ranked.append((key, 2, value)) } }
+        ranked.sort { $0.key != $1.key ? $0.key < $1.key : $0.rank < $1.rank }
+        var fields: [(key: String, value: Logger.MetadataValue)] = []
+        fields.reserveCapacity(ranked.count)
+        for entry in ranked {
+            if let last = fields.last, last.key == entry.key {
+                fields[fields.count - 1].value = entry.value
+            } else {
+                fields.append((entry.key, entry.value))
+            }
         }
-        return JSONValue.object(members).serialized
+        return fields
+    }
+
+    /// One JSON object: `ts`, `level`, `msg`, then the metadata keys in sorted order.
+    static func json(timestamp: String, level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
+        json(timestamp: timestamp, level: level, message: message, fields: fields(handler: metadata, provided: nil, explicit: nil))
+    }
+
+    /// One JSON object from key-sorted `fields`, written straight into one string.
+    static func json(timestamp: String, level: Logger.Level, message: String, fields: [(key: String, value: Logger.MetadataValue)]) -> String {
+        var out = "{\"ts\":\""
+        out.reserveCapacity(320)
+        out += timestamp
+        out += "\",\"level\":\""
+        out += level.rawValue
+        out += "\",\"msg\":"
+        JSONValue.writeString(message, into: &out)
+        for (key, value) in fields {
+            out += ","
+            JSONValue.writeString(key, into: &out)
+            out += ":"
+            switch value {
+            case .string(let text): JSONValue.writeString(text, into: &out)
+            case .stringConvertible(let value): JSONValue.writeString(value.description, into: &out)
+            case let other: jsonValue(other).write(into: &out)
+            }
+        }
+        out += "}"
+        return out
     }
 
     static func jsonValue(_ value: Logger.MetadataValue) -> JSONValue {
@@ -60,10 +102,11 @@ struct LineLogHandler: LogHandler {
         }
     }
 
-    static func text(timestamp: String, level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
+    /// `ts LEVEL message key=value …`, keys in sorted order; values with spaces quoted.
+    static func text(timestamp: String, level: Logger.Level, message: String, fields: [(key: String, value: Logger.MetadataValue)]) -> String {
         var line = "\(timestamp) \(level.rawValue.uppercased()) \(message)"
-        for key in metadata.keys.sorted() {
-            let value = "\(metadata[key]!)"
+        for (key, value) in fields {
+            let value = "\(value)"
             let quoted = value.contains(" ") || value.isEmpty ? "\"\(value)\"" : value
             line += " \(key)=\(quoted)"
         }
