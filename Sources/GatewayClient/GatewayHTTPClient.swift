@@ -134,18 +134,12 @@ public final class GatewayHTTPClient: Sendable {
             } onCancel: {
                 task.cancel()
             }
-            var headerPairs: [(name: String, value: String)] = []
-            var cookies: [String] = []
-            for header in response.headers {
-                headerPairs.append((header.name, header.value))
-                if header.name.lowercased() == "set-cookie" { cookies.append(header.value) }
-            }
             return GatewayAnswer(
                 status: response.status,
                 body: Array(response.body.readableBytesView),
                 contentType: response.headers.first(name: "Content-Type"),
-                newGUID: GUIDHeader.guid(in: headerPairs),
-                setCookies: cookies
+                newGUID: GUIDHeader.guid(in: response.headers),
+                setCookies: response.headers["Set-Cookie"]  // names compare case-insensitively
             )
         } catch is AnswerCollector.TooLarge {
             throw GatewayCallError(.responseTooLarge, "the gateway's \(operation.logName) answer exceeded \(maxBodyBytes) bytes")

@@ -21,6 +21,8 @@ public enum GUIDHeader {
     public static func guid(in headers: some Sequence<(name: String, value: String)>) -> String? {
         var fallback: String?
         for (name, value) in headers {
+            let length = name.utf8.count
+            guard length == 8 || length == 4 else { continue }  // "set-guid", "guid": skip the rest unexamined
             let lower = name.lowercased()
             if lower == "set-guid", let guid = parseSetGUID(value) { return guid }
             if lower == "guid", fallback == nil {

@@ -312,6 +312,13 @@ actor AgentSession {
         }
     }
 
+    /// Whether the agent is signed in and its GUID's age in seconds (0 when not signed
+    /// in): what the periodic session gauges need, cheaply.
+    func gauge() -> (signedIn: Bool, guidAgeSeconds: Double) {
+        guard current != nil, let guidIssuedAt else { return (current != nil, 0) }
+        return (true, Double(guidIssuedAt.duration(to: .now).nanoseconds) / 1e9)
+    }
+
     /// The agent's status for the API.
     func status(now: Date = Date()) -> AgentStatus {
         AgentStatus(
