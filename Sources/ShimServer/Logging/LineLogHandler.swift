@@ -47,19 +47,23 @@ struct LineLogHandler: LogHandler {
     static func fields(
         handler: Logger.Metadata, provided: Logger.Metadata?, explicit: Logger.Metadata?
     ) -> [(key: String, value: Logger.MetadataValue)] {
-        var ranked: [(key: String, rank: Int, value: Logger.MetadataValue)] = []
-        ranked.reserveCapacity(handler.count + (provided?.count ?? 0) + (explicit?.count ?? 0))
-        for (key, value) in handler { ranked.append((key, 0, value)) }
-        if let provided { for (key, value) in provided { ranked.append((key, 1, value)) } }
-        if let explicit { for (key, value) in explicit { ranked.append((key, 2, value)) } }
-        ranked.sort { $0.key != $1.key ? $0.key < $1.key : $0.rank < $1.rank }
+        let capacity = handler.count + (provided?.count ?? 0) + (explicit?.count ?? 0)
+        var entries: [(key: String, value: Logger.MetadataValue)] = []
+        entries.reserveCapacity(capacity)
+        entries.append(contentsOf: handler.lazy.map { ($0.key, $0.value) })
+        if let provided { entries.append(contentsOf: provided.lazy.map { ($0.key, $0.value) }) }
+        if let explicit { entries.append(contentsOf: explicit.lazy.map { ($0.key, $0.value) }) }
+        // Sort positions, not the entries (moving the values around cost more than the
+        // comparisons); among equal keys the later source, so the higher position, wins.
+        var order = Array(entries.indices)
+        order.sort { entries[$0].key != entries[$1].key ? entries[$0].key < entries[$1].key : $0 < $1 }
         var fields: [(key: String, value: Logger.MetadataValue)] = []
-        fields.reserveCapacity(ranked.count)
-        for entry in ranked {
-            if let last = fields.last, last.key == entry.key {
-                fields[fields.count - 1].value = entry.value
+        fields.reserveCapacity(capacity)
+        for index in order {
+            if let last = fields.last, last.key == entries[index].key {
+                fields[fields.count - 1].value = entries[index].value
             } else {
-                fields.append((entry.key, entry.value))
+                fields.append(entries[index])
             }
         }
         return fields
