@@ -13,19 +13,16 @@ steady="${2:-60}"
 first=200001
 last=$((first + agents - 1))
 
-command -v hey >/dev/null || {
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends hey >/dev/null
-}
+source bench/lib.sh
+bench_tools hey:hey
 # One socket per held poll on each side, plus the resetSkill connections.
 want_fds=$((agents * 2 + 1024))
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$want_fds" ]; then
   ulimit -n "$want_fds" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 fi
 echo "building (release)..." >&2
-swift build -c release --product ccgw-shim 2>&1 | tail -1 >&2
-swift build -c release --product ccgw-sim 2>&1 | tail -1 >&2
-bin="$(swift build -c release --show-bin-path)"
+bench_build ccgw-sim
+bin="$bin_dir"
 
 dir=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

@@ -13,10 +13,16 @@ bench_tools() {
 
 bench_free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# Builds the release shim; sets shim_bin.
+# Builds the release shim (and the products named as arguments) the way it ships: with the
+# Swift runtime linked in (--static-swift-stdlib, as the systemd and container recipes do).
+# Sets bin_dir and shim_bin.
 bench_build() {
-  swift build -c release --product ccgw-shim 2>&1 | tail -1 >&2
-  shim_bin="$(swift build -c release --show-bin-path)/ccgw-shim"
+  local product
+  for product in ccgw-shim "$@"; do
+    swift build -c release --static-swift-stdlib --product "$product" 2>&1 | tail -1 >&2
+  done
+  bin_dir="$(swift build -c release --static-swift-stdlib --show-bin-path)"
+  shim_bin="$bin_dir/ccgw-shim"
 }
 
 # Starts the fake gateway and the nginx proxy in $dir; sets fake_port, proxy_port, fake_pids, proxy_pids.
@@ -48,7 +54,7 @@ bench_start_shim() {
     echo "sessions: {signInAtStartup: true}"
     echo "agents:"
     for i in $(seq 0 $((agents - 1))); do echo "  - {id: \"$((1001 + i))\", phone: \"7$((1001 + i))\", password: bench}"; done
-    echo "logging: {level: info, format: json}"
+    echo "logging: {level: ${BENCH_LOG_LEVEL:-info}, format: json}"
   } > "$dir/shim.yaml"
   "$shim_bin" run --config "$dir/shim.yaml" > "$dir/shim.log" 2>&1 &
   shim_pid=$!
