@@ -91,9 +91,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The Swift runtime's global-enqueue hook, for running concurrency on NIO's event loops in static builds.
+        .target(name: "CRuntimeHook"),
         .executableTarget(
             name: "ccgw-shim",
             dependencies: [
+                "CRuntimeHook",
                 "ShimCore",
                 "ShimServer",
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -16,12 +16,13 @@ enum Main {
         // thread pool, so a request's handler, its agent's actor and the gateway
         // connection share a thread instead of handing off between pools: this
         // removed a third of the shim's CPU in the benchmarks (docs/BENCHMARKS.md).
-        // It must happen before any task is enqueued on the global executor.
+        // It must happen before any task is enqueued on the global executor
+        // (`EventLoopExecutorHook`, which also covers --static-swift-stdlib builds).
         _ = concurrencyOnEventLoops
         await CCGWShim.main()
     }
 
     /// Whether Swift concurrency runs on NIO's event loops (see `main`); false where
     /// the runtime offers no hook, and then everything works as usual, with more thread hops.
-    static let concurrencyOnEventLoops = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    static let concurrencyOnEventLoops = EventLoopExecutorHook.install() != .unavailable
 }
