@@ -26,6 +26,7 @@ final class AnswerCollector: HTTPClientResponseDelegate {
     private struct State {
         var head: HTTPResponseHead?
         var body = ByteBuffer()
+        var expired = false
     }
 
     private let maxBodyBytes: Int
@@ -38,6 +39,12 @@ final class AnswerCollector: HTTPClientResponseDelegate {
     /// Whether the head arrived: a failure after it means the call reached the
     /// gateway and only its answer was lost.
     var receivedHead: Bool { state.withLockedValue { $0.head != nil } }
+
+    /// Set by `LongCallWatch` just before it cancels the call: the cancellation is a timeout.
+    var expired: Bool {
+        get { state.withLockedValue { $0.expired } }
+        set { state.withLockedValue { $0.expired = newValue } }
+    }
 
     func didReceiveHead(task: HTTPClient.Task<Head>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
         state.withLockedValue { $0.head = head }

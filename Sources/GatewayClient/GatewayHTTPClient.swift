@@ -21,6 +21,8 @@ public final class GatewayHTTPClient: Sendable {
     /// agents spent a quarter of the shim's CPU in those scans (docs/BENCHMARKS.md);
     /// pools of ~128 agents keep each scan short.
     private let clients: [HTTPClient]
+    /// Times the held event polls (`LongCallWatch`).
+    private let longCalls = LongCallWatch()
     public static let agentsPerPool = 128
     /// The largest answer body read; anything bigger is `responseTooLarge`.
     public let maxBodyBytes: Int
@@ -78,6 +80,7 @@ public final class GatewayHTTPClient: Sendable {
         }
         let pools = max(1, (agents + Self.agentsPerPool - 1) / Self.agentsPerPool)
         self.clients = (0..<pools).map { _ in HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration) }
+        longCalls.start()
     }
 
     /// Reads a PEM bundle; errors name the config key, never the file's content.
@@ -126,7 +129,15 @@ public final class GatewayHTTPClient: Sendable {
                 url: requestBase + operation.pathAndQuery, method: HTTPMethod(rawValue: operation.method), headers: headers,
                 body: body.map { .byteBuffer(ByteBuffer(string: $0.serialized)) })
             let client = clients[(Int(operation.agent.rawValue) ?? 0) % clients.count]
-            let task = client.execute(request: request, delegate: collector, eventLoop: .indifferent, deadline: .now() + .nanoseconds(nanos))
+            let deadline = NIODeadline.now() + .nanoseconds(nanos)
+            // Held polls are timed by the shared sweep, every other call by its own timer.
+            let held = operation.isHeldPoll
+            let task = client.execute(request: request, delegate: collector, eventLoop: .indifferent, deadline: held ? nil : deadline)
+            let ticket = held ? longCalls.watch(deadline: deadline) {
+                collector.expired = true
+                task.cancel()
+            } : nil
+            defer { if let ticket { longCalls.forget(ticket) } }
             let response = try await withTaskCancellationHandler {
                 try await withUnsafeThrowingContinuation { continuation in
                     task.futureResult.whenComplete { continuation.resume(with: $0) }
@@ -143,6 +154,8 @@ public final class GatewayHTTPClient: Sendable {
             )
         } catch is AnswerCollector.TooLarge {
             throw GatewayCallError(.responseTooLarge, "the gateway's \(operation.logName) answer exceeded \(maxBodyBytes) bytes")
+        } catch let error as HTTPClientError where collector.expired && error == .cancelled {
+            throw GatewayCallError(.timeout, "the gateway at \(baseURL.host):\(baseURL.port) did not answer \(operation.logName) in time")
         } catch let error as HTTPClientError where collector.receivedHead && (error == .deadlineExceeded || error == .readTimeout) {
             throw GatewayCallError(.timeout, "the gateway at \(baseURL.host):\(baseURL.port) did not finish its \(operation.logName) answer in time")
         } catch let error as HTTPClientError where collector.receivedHead && error == .cancelled {
@@ -226,6 +239,7 @@ public final class GatewayHTTPClient: Sendable {
 
     /// Closes pooled connections; call once, at shutdown.
     public func shutdown() async throws {
+        longCalls.stop()
         for client in clients { try await client.shutdown() }
     }
 }

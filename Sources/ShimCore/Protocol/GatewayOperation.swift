@@ -36,6 +36,13 @@ public enum GatewayOperation: Sendable, Equatable {
         }
     }
 
+    /// Whether the gateway holds the call open until an event or its hold time passes
+    /// (~10 s, PROTOCOL.md §4.1): only the event poll.
+    public var isHeldPoll: Bool {
+        if case .getAgentEvent = self { return true }
+        return false
+    }
+
     /// The HTTP method.
     public var method: String {
         switch self {
