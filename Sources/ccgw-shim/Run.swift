@@ -30,6 +30,13 @@ struct Run: AsyncParsableCommand {
                 "version": "\(ShimVersion.current)", "build": "\(ShimVersion.build)", "gateway.url": "\(loaded.config.gateway.url)",
                 "agents": "\(loaded.config.agents.count)", "concurrency.onEventLoops": "\(Main.concurrencyOnEventLoops)",
             ])
+        let openFiles = FileDescriptorLimit.raise()
+        let wantedFiles = FileDescriptorLimit.wanted(agents: loaded.config.agents.count)
+        if openFiles < wantedFiles {
+            logger.warning(
+                "the open-file limit is too low for the configured agents; raise it (LimitNOFILE= under systemd, ulimit -n)",
+                metadata: ["limit.nofile": "\(openFiles)", "limit.wanted": "\(wantedFiles)"])
+        }
         var options = ShimRuntime.Options(configPath: config)
         options.environment = ProcessInfo.processInfo.environment
         options.reloadOnSIGHUP = true

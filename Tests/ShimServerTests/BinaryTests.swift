@@ -128,4 +128,28 @@ import Testing
             try await tasks.waitForAll()
         }
     }
+
+    /// The soft open-file limit is raised to the hard one; a hard limit too low for the
+    /// configured agents (two connections each) is named in one warning.
+    @Test(arguments: [(hard: 4096, warns: false), (hard: 300, warns: true)])
+    func openFileLimitIsRaisedOrReported(hard: Int, warns: Bool) async throws {
+        var yaml = "listen: {host: 127.0.0.1, port: 0}\ngateway: {url: \"http://127.0.0.1:1\", authMode: dynamic}\nagents:\n"
+        for id in 1001...1300 { yaml += "  - {id: \"\(id)\", phone: \"7\(id)\", password: x}\n" }
+        let path = try writeTemporary(yaml)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -Sn 256 && ulimit -Hn \(hard) && exec \"$0\" run --config \"$1\"", Self.binary, path]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await Task.sleep(for: .seconds(2))
+        process.terminate()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(text.contains("\"msg\":\"starting\""))
+        #expect(text.contains("open-file limit is too low") == warns)
+        if warns { #expect(text.contains("\"limit.nofile\":\"300\"") && text.contains("\"limit.wanted\":\"856\"")) }
+    }
 }

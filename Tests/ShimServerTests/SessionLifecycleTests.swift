@@ -141,12 +141,13 @@ import Testing
 
     @Test func startUpSignInsRunAtMostSignInConcurrencyAtOnce() async throws {
         var options = testSimulatorOptions()
-        options.faults = [FaultRule(operation: "login", action: .delay(.milliseconds(200)), times: nil)]
+        // Long enough that two sign-ins overlap even when the suite loads the machine.
+        options.faults = [FaultRule(operation: "login", action: .delay(.milliseconds(700)), times: nil)]
         try await withHarness(simulator: options, yaml: {
             testShimYAML(gatewayURL: $0, caFile: $1, signInAtStartup: true)
                 .replacingOccurrences(of: "  pollInterval:", with: "  signInConcurrency: 2\n  pollInterval:")
         }) { (h: Harness) async throws in
-            for _ in 0..<100 where await h.gateway.liveGUIDs().count < 3 { try await Task.sleep(for: .milliseconds(20)) }
+            for _ in 0..<200 where await h.gateway.liveGUIDs().count < 3 { try await Task.sleep(for: .milliseconds(20)) }
             for id in ["1001", "1002", "1003"] { #expect(await h.gateway.isSignedIn(id)) }
             #expect(await h.gateway.peakConcurrency("login") == 2)
         }
