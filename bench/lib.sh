@@ -62,3 +62,12 @@ bench_start_shim() {
   curl -fsS "http://127.0.0.1:$shim_port/readyz" >/dev/null || { echo "the shim did not become ready:" >&2; tail -5 "$dir/shim.log" >&2; exit 1; }
   sleep 1
 }
+
+# The usual start: a temporary $dir removed on exit (with the shim and nginx stopped),
+# the fake gateway and proxy, and a shim with $1 agents in front of them.
+bench_start() {
+  dir=$(mktemp -d)
+  trap 'kill "${shim_pid:-}" 2>/dev/null || true; bench_stop_nginx; rm -rf "$dir"' EXIT
+  bench_start_nginx
+  bench_start_shim "$1"
+}

@@ -13,11 +13,7 @@ top="${2:-40}"
 agents=64
 bench_tools nginx:nginx-light wrk:wrk perf:linux-perf
 bench_build
-dir=$(mktemp -d)
-cleanup() { kill "${shim_pid:-}" 2>/dev/null || true; bench_stop_nginx; rm -rf "$dir"; }
-trap cleanup EXIT
-bench_start_nginx
-bench_start_shim "$agents"
+bench_start "$agents"
 # Warm up, then sample at 999 Hz for the whole measured run.
 AGENTS=$agents wrk -t2 -c64 -d3s -s bench/wrk/reset-skill.lua "http://127.0.0.1:$shim_port" > /dev/null
 perf record -F 999 ${CALLGRAPH:+-g} -o "$dir/perf.data" -p "$shim_pid" -- sleep "$seconds" 2> /dev/null &

@@ -14,11 +14,7 @@ agents=64
 source bench/lib.sh
 bench_tools nginx:nginx-light wrk:wrk hey:hey
 bench_build
-dir=$(mktemp -d)
-cleanup() { kill "${shim_pid:-}" 2>/dev/null || true; bench_stop_nginx; rm -rf "$dir"; }
-trap cleanup EXIT
-bench_start_nginx
-bench_start_shim "$agents"
+bench_start "$agents"
 
 # CPU seconds (user+system) of a set of pids; peak RSS (VmHWM, KiB) of a set of pids.
 cpu_of() { local t=0; for p in "$@"; do read -r -a f < "/proc/$p/stat"; t=$((t + f[13] + f[14])); done; echo "$t"; }

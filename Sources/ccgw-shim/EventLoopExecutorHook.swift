@@ -16,20 +16,16 @@ enum EventLoopExecutorHook {
     typealias Original = @convention(thin) (UnownedJob) -> Void
     typealias Hook = @convention(thin) (UnownedJob, Original) -> Void
 
-    /// How the hook was installed, for the start-up log line.
-    enum Outcome: String {
-        case nio, linked, unavailable
-    }
-
-    /// Installs the hook; call once, first thing in `main`, before any task is enqueued.
-    static func install() -> Outcome {
-        if NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() { return .nio }
+    /// Installs the hook; true when jobs now run on the event loops. Call once, first
+    /// thing in `main`, before any task is enqueued.
+    static func install() -> Bool {
+        if NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() { return true }
         let slot = ccgw_enqueue_global_hook_slot()
-        guard slot.pointee == nil else { return .unavailable }  // someone else's hook: leave it
+        guard slot.pointee == nil else { return false }  // someone else's hook: leave it
         let hook: Hook = { job, _ in
             MultiThreadedEventLoopGroup.singleton.any().enqueue(ExecutorJob(job))
         }
         slot.pointee = unsafeBitCast(hook, to: UnsafeMutableRawPointer.self)
-        return .linked
+        return true
     }
 }

@@ -24,5 +24,5 @@ enum Main {
 
     /// Whether Swift concurrency runs on NIO's event loops (see `main`); false where
     /// the runtime offers no hook, and then everything works as usual, with more thread hops.
-    static let concurrencyOnEventLoops = EventLoopExecutorHook.install() != .unavailable
+    static let concurrencyOnEventLoops = EventLoopExecutorHook.install()
 }

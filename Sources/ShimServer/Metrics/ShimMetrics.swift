@@ -77,21 +77,8 @@ public final class ShimMetrics: Sendable {
 
     /// One inbound request: `route` is the route pattern, never the raw path.
     func inbound(route: String, status: Int, duration: Duration) {
-        counter("ccgw_http_requests_total", ("route", route), ("status", Self.statusText(status))).increment()
+        counter("ccgw_http_requests_total", ("route", route), ("status", String(status))).increment()
         timer("ccgw_http_request_duration_seconds", ("route", route)).recordNanoseconds(duration.nanosecondsApprox)
-    }
-
-    /// The status label: the common ones without formatting a number.
-    static func statusText(_ status: Int) -> String {
-        switch status {
-        case 200: "200"
-        case 400: "400"
-        case 404: "404"
-        case 502: "502"
-        case 503: "503"
-        case 504: "504"
-        default: String(status)
-        }
     }
 
     // MARK: Gateway calls
