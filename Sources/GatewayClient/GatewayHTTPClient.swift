@@ -12,7 +12,7 @@ public import ShimCore
 /// everything (PROTOCOL.md §7, §8 pitfall 12); redirects are refused; connection
 /// failures surface at once rather than being retried inside the pool, so the
 /// caller's bounded retry policy is the only one.
-public final class GatewayHTTPClient: Sendable {
+public final class GatewayHTTPClient: GatewayTransport {
     public let baseURL: GatewayURL
     /// One pool per group of about `agentsPerPool` agents; an agent always uses the same one.
     ///
@@ -43,15 +43,11 @@ public final class GatewayHTTPClient: Sendable {
         self.maxBodyBytes = maxBodyBytes
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile = gateway.caFile {
-            tls.trustRoots = .certificates(try Self.loadCertificates(caFile, key: "gateway.caFile"))
+            tls.trustRoots = .certificates(try PEMFile.certificates(caFile, key: "gateway.caFile"))
         }
         if let certFile = gateway.clientCertFile, let keyFile = gateway.clientKeyFile {
-            tls.certificateChain = try Self.loadCertificates(certFile, key: "gateway.clientCertFile").map { .certificate($0) }
-            do {
-                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
-            } catch {
-                throw ConfigError(key: "gateway.clientKeyFile", line: nil, problem: "\(keyFile) is not a readable PEM private key")
-            }
+            tls.certificateChain = try PEMFile.certificates(certFile, key: "gateway.clientCertFile").map { .certificate($0) }
+            tls.privateKey = .privateKey(try PEMFile.privateKey(keyFile, key: "gateway.clientKeyFile"))
         }
         if gateway.insecureSkipVerify { tls.certificateVerification = .none }
         // Closing a connection waits this long for the gateway's close_notify; a gateway
@@ -60,7 +56,7 @@ public final class GatewayHTTPClient: Sendable {
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls,
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .nanoseconds(Int64(gateway.connectTimeout.nanoseconds))),
+            timeout: .init(connect: TimeAmount(gateway.connectTimeout)),
             connectionPool: .init(
                 idleTimeout: .seconds(60),
                 concurrentHTTP1ConnectionsPerHostSoftLimit: 2 * min(max(agents, 1), Self.agentsPerPool) + 64),
@@ -83,24 +79,6 @@ public final class GatewayHTTPClient: Sendable {
         longCalls.start()
     }
 
-    /// Reads a PEM bundle; errors name the config key, never the file's content.
-    public static func loadCertificates(_ path: String, key: String = "gateway.caFile") throws(ConfigError) -> [NIOSSLCertificate] {
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw ConfigError(key: key, line: nil, problem: "cannot read \(path)")
-        }
-        do {
-            let certificates = try NIOSSLCertificate.fromPEMFile(path)
-            guard !certificates.isEmpty else {
-                throw ConfigError(key: key, line: nil, problem: "\(path) holds no PEM certificate")
-            }
-            return certificates
-        } catch let error as ConfigError {
-            throw error
-        } catch {
-            throw ConfigError(key: key, line: nil, problem: "\(path) is not a PEM certificate bundle")
-        }
-    }
-
     /// Sends one call and reads its whole answer.
     ///
     /// Runs on the caller's executor (`nonisolated(nonsending)`) and waits on the answer's
@@ -114,7 +92,7 @@ public final class GatewayHTTPClient: Sendable {
     ///   - body: a JSON body (sign-in only).
     ///   - timeout: the whole call's budget, connect included.
     nonisolated(nonsending) public func send(
-        _ operation: GatewayOperation, guid: String?, cookies: String?, body: JSONValue? = nil, timeout: Duration
+        _ operation: GatewayOperation, guid: String?, cookies: String?, body: JSONValue?, timeout: Duration
     ) async throws(GatewayCallError) -> GatewayAnswer {
         var headers = HTTPHeaders()
         headers.reserveCapacity(5)
@@ -122,14 +100,14 @@ public final class GatewayHTTPClient: Sendable {
         headers.add(name: "Accept", value: "application/json")
         if let guid { headers.add(name: "Guid", value: guid) }
         if let cookies { headers.add(name: "Cookie", value: cookies) }
-        let nanos = max(Int64(timeout.nanoseconds), 1_000_000)
+        let budget = max(TimeAmount(timeout), .milliseconds(1))
         let collector = AnswerCollector(maxBodyBytes: maxBodyBytes)
         do {
             let request = try HTTPClient.Request(
                 url: requestBase + operation.pathAndQuery, method: HTTPMethod(rawValue: operation.method), headers: headers,
                 body: body.map { .byteBuffer(ByteBuffer(string: $0.serialized)) })
             let client = clients[(Int(operation.agent.rawValue) ?? 0) % clients.count]
-            let deadline = NIODeadline.now() + .nanoseconds(nanos)
+            let deadline = NIODeadline.now() + budget
             // Held polls are timed by the shared sweep, every other call by its own timer.
             let held = operation.isHeldPoll
             let task = client.execute(request: request, delegate: collector, eventLoop: .indifferent, deadline: held ? nil : deadline)
@@ -241,14 +219,5 @@ public final class GatewayHTTPClient: Sendable {
     public func shutdown() async throws {
         longCalls.stop()
         for client in clients { try await client.shutdown() }
-    }
-}
-
-extension Duration {
-    /// Whole nanoseconds, saturating.
-    public var nanoseconds: Int64 {
-        let (seconds, atto) = components
-        return seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
-            ? Int64.max : seconds * 1_000_000_000 + atto / 1_000_000_000
     }
 }

@@ -1,11 +1,5 @@
 import Foundation
 
-/// The sign-in body fields the simulator checks; nil fields were missing or not strings.
-struct SignInFields: Sendable {
-    var password: String?
-    var phone: String?
-}
-
 /// The state of the simulated CC-Gateway: agents, sessions, GUIDs, events, the
 /// request journal and injected faults. Time is read from one clock and all
 /// timers (rotation, grace, unpolled sign-out) are evaluated lazily on access.

@@ -88,7 +88,7 @@ public struct ShimRuntime: Service {
                 // READY=1 only now: the config is loaded and the listener is bound.
                 let summary = await SessionSummary.of(registry)
                 notifier.notify("READY=1\nSTATUS=\(summary.statusLine)")
-                logger.info("ready", metadata: ["listen": "\(listenHost):\(port)"])
+                logger.info("ready", metadata: ["listen.address": "\(listenHost):\(port)"])
                 await onServerRunning(port)
             },
             logger: logger
@@ -135,13 +135,8 @@ public struct ShimRuntime: Service {
     /// Plain HTTP/1.1, or HTTPS with `listen.tls`.
     static func serverBuilder(tls files: ShimConfig.TLSFiles?) throws(ConfigError) -> HTTPServerBuilder {
         guard let files else { return .http1() }
-        let chain = try GatewayHTTPClient.loadCertificates(files.certFile, key: "listen.tls.certFile")
-        let key: NIOSSLPrivateKey
-        do {
-            key = try NIOSSLPrivateKey(file: files.keyFile, format: .pem)
-        } catch {
-            throw ConfigError(key: "listen.tls.keyFile", line: nil, problem: "\(files.keyFile) is not a readable PEM private key")
-        }
+        let chain = try PEMFile.certificates(files.certFile, key: "listen.tls.certFile")
+        let key = try PEMFile.privateKey(files.keyFile, key: "listen.tls.keyFile")
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         tls.minimumTLSVersion = .tlsv12
         do {

@@ -28,7 +28,7 @@ struct Run: AsyncParsableCommand {
             "starting",
             metadata: [
                 "version": "\(ShimVersion.current)", "build": "\(ShimVersion.build)", "gateway.url": "\(loaded.config.gateway.url)",
-                "agents": "\(loaded.config.agents.count)", "concurrency.onEventLoops": "\(Main.concurrencyOnEventLoops)",
+                "agents": "\(loaded.config.agents.count)", "concurrency.on_event_loops": "\(Main.concurrencyOnEventLoops)",
             ])
         let openFiles = FileDescriptorLimit.raise()
         let wantedFiles = FileDescriptorLimit.wanted(agents: loaded.config.agents.count)

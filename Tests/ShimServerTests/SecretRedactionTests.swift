@@ -64,13 +64,13 @@ import Testing
             #expect(first?["http.status"] == "200")
             #expect(first?["attempts"] == "1")
             #expect(first?["trace.parent"] == "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
-            #expect(first?["duration_ms"]?.stringValue != nil)
+            #expect(first?["duration.ms"]?.stringValue != nil)
             let second = lines.first { $0["request.id"] == "req-2" }
             #expect(second?["http.status"] == "400")
             #expect(second?["error.code"] == "invalid_request")
             let third = lines.first { $0["request.id"] == "req-3" }
             #expect(third?["skills"] == "all")
-            #expect(third?["phoneLinkage"] == "1")
+            #expect(third?["phone.linkage"] == "1")
             #expect(third?["route"] == "compat")
         }
     }

@@ -69,7 +69,7 @@ import Testing
                 try await Task.sleep(for: .milliseconds(25))
                 let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
                 if let line = log.split(separator: "\n").first(where: { $0.contains("\"msg\":\"ready\"") }),
-                    let listen = (try? JSONParser.parse(String(line)))?["listen"]?.stringValue
+                    let listen = (try? JSONParser.parse(String(line)))?["listen.address"]?.stringValue
                 {
                     port = Int(listen.split(separator: ":").last ?? "")
                 }

@@ -55,3 +55,10 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 }
+
+extension JSONValue {
+    /// A finite floating-point number, in Swift's shortest round-trip form (`12.5`, `1e-05`).
+    public static func double(_ value: Double) -> JSONValue {
+        value.isFinite ? .number("\(value)") : .null
+    }
+}

@@ -1,14 +1,8 @@
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// Thrown when an inbound request's time budget runs out.
-struct DeadlineExceeded: Error {}
-
-/// Thrown when shutdown's drain time ran out before the request finished.
-struct DrainExpired: Error {}
-
-/// Runs `body`, cancelling it and throwing `DeadlineExceeded` when `deadline`
-/// passes first, or `DrainExpired` when `drain` fires first. `body` must honour
+/// Runs `body`, cancelling it and throwing `CutOff.deadline` when `deadline`
+/// passes first, or `CutOff.drain` when `drain` fires first. `body` must honour
 /// cancellation (gateway calls and lock waits do). When `body` finishes although
 /// the deadline fired meanwhile, its result wins: the work was done.
 ///
@@ -20,11 +14,11 @@ func withDeadline<T: Sendable>(
     let expiry = NIOLockedValueBox<(any Error)?>(nil)
     let work = Task { try await body() }
     let timer = LoopTimer.at(deadline) {
-        expiry.withLockedValue { if $0 == nil { $0 = DeadlineExceeded() } }
+        expiry.withLockedValue { if $0 == nil { $0 = CutOff.deadline } }
         work.cancel()
     }
     let drainTicket = drain?.onFire {
-        expiry.withLockedValue { if $0 == nil { $0 = DrainExpired() } }
+        expiry.withLockedValue { if $0 == nil { $0 = CutOff.drain } }
         work.cancel()
     }
     defer {

@@ -24,11 +24,3 @@ enum LoopTimer {
         MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .init(max(.zero, deadline - .now)), action)
     }
 }
-
-extension TimeAmount {
-    /// The same span, in NIO's nanoseconds.
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000)
-    }
-}

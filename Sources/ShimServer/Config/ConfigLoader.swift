@@ -35,9 +35,9 @@ public struct ConfigLoader: Sendable {
         let config = try ConfigParser.parse(yaml: yaml)
         let passwords = try secrets.passwords(for: config)
         let tokens = try secrets.tokens(for: config)
-        if let caFile = config.gateway.caFile { _ = try GatewayHTTPClient.loadCertificates(caFile, key: "gateway.caFile") }
-        if let certFile = config.gateway.clientCertFile { _ = try GatewayHTTPClient.loadCertificates(certFile, key: "gateway.clientCertFile") }
-        if let tls = config.listen.tls { _ = try GatewayHTTPClient.loadCertificates(tls.certFile, key: "listen.tls.certFile") }
+        if let caFile = config.gateway.caFile { _ = try PEMFile.certificates(caFile, key: "gateway.caFile") }
+        if let certFile = config.gateway.clientCertFile { _ = try PEMFile.certificates(certFile, key: "gateway.clientCertFile") }
+        if let tls = config.listen.tls { _ = try PEMFile.certificates(tls.certFile, key: "listen.tls.certFile") }
         var warnings = secrets.permissionWarnings(for: config)
         if config.gateway.insecureSkipVerify {
             warnings.append("gateway.insecureSkipVerify is on: the gateway's certificate is not checked, so anyone on the path can read agent GUIDs and passwords")

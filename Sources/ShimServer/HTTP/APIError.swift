@@ -5,8 +5,9 @@ import ShimCore
 
 /// The one error type of the HTTP edge: it knows its status, code and message,
 /// and renders `{"error": {"code", "message", "retcode"}, "requestId"}`.
-/// Messages never carry a GUID, cookie, password or token.
-struct APIError: Error, Sendable {
+/// Messages never carry a GUID, cookie, password or token. Which failure gets
+/// which status is decided in one place, `APIError+mapping.swift`.
+struct APIError: HTTPResponseError, Sendable {
     static let maxBodyBytes = 65_536
 
     let status: HTTPResponse.Status
@@ -22,63 +23,26 @@ struct APIError: Error, Sendable {
         self.retcode = retcode
     }
 
-    static func invalidRequest(_ message: String) -> APIError { APIError(.badRequest, "invalid_request", message) }
-
-    static func unknownAgent(_ id: AgentID) -> APIError {
-        APIError(.notFound, "unknown_agent", "agent \(id) is not configured in this shim")
-    }
-
-    /// The status and code of a gateway-side failure (issue #2's table).
-    init(_ failure: GatewayFailure) {
-        let status: HTTPResponse.Status =
-            switch failure.kind {
-            case .signedInElsewhere: .conflict
-            case .timeout: .gatewayTimeout
-            default: .badGateway
-            }
-        self.init(status, failure.kind.rawValue, failure.message, retcode: failure.retcode)
-    }
-
-    /// Maps errors that did not come from the shim's own code (router, body reader).
-    static func from(_ error: any Error) -> APIError {
-        switch error {
-        case let error as APIError:
-            return error
-        case let failure as GatewayFailure:
-            return APIError(failure)
-        case is NIOTooManyBytesError:
-            return APIError(.contentTooLarge, "payload_too_large", "the request body is over \(maxBodyBytes) bytes")
-        case is AgentQueueFull:
-            var error = APIError(.serviceUnavailable, "agent_busy", "too many requests are waiting for this agent; retry shortly")
-            error.headers[.retryAfter] = "1"
-            return error
-        case is DrainExpired:
-            var error = APIError(.serviceUnavailable, "shutting_down", "the shim is shutting down; send the request again")
-            error.headers[.retryAfter] = "1"
-            return error
-        case is DeadlineExceeded:
-            return APIError(.gatewayTimeout, "gateway_timeout", "no answer from the gateway within gateway.requestTimeout")
-        case let error as HTTPError:
-            switch error.status {
-            case .notFound: return APIError(.notFound, "not_found", "no such route")
-            case .methodNotAllowed: return APIError(.methodNotAllowed, "method_not_allowed", "this route does not accept that method")
-            case .contentTooLarge: return APIError(.contentTooLarge, "payload_too_large", "the request body is over \(maxBodyBytes) bytes")
-            case .badRequest: return invalidRequest("the request could not be read")
-            default: return APIError(error.status, "http_error", error.status.reasonPhrase)
-            }
-        default:
-            return APIError(.internalServerError, "internal_error", "the shim failed to handle the request")
-        }
+    /// The same error, asking the caller to come back in a second (`Retry-After: 1`).
+    func retryingAfterASecond() -> APIError {
+        var error = self
+        error.headers[.retryAfter] = "1"
+        return error
     }
 
     /// The JSON response for this error.
     func response(requestID: String) -> Response {
-        var error: [(key: String, value: JSONValue)] = [("code", .string(code)), ("message", .string(message))]
-        error.append(("retcode", retcode.map { .string($0.rawValue) } ?? .null))
-        let body = JSONValue.object([("error", .object(error)), ("requestId", .string(requestID))])
-        var response = Response.json(body, status: status)
+        let error: JSONValue = .object([
+            ("code", .string(code)), ("message", .string(message)), ("retcode", retcode.map { .string($0.rawValue) } ?? .null),
+        ])
+        var response = Response.json(.object([("error", error), ("requestId", .string(requestID))]), status: status)
         response.headers.append(contentsOf: headers)
         return response
+    }
+
+    /// Hummingbird's hook: the JSON body, with the request's id when the context has one.
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        response(requestID: (context as? ShimRequestContext)?.requestID ?? "")
     }
 }
 

@@ -21,7 +21,8 @@ func buildRouter(
     var known = apiRoutes
     if metricsEndpoint != nil { known.append((.get, HealthRoutes.metricsPath)) }
     router.add(middleware: MetricsMiddleware(metrics: metrics))  // outermost: sees the final status
-    router.add(middleware: RequestIDMiddleware(routes: RouteTable(known)))  // turns every error into the JSON answer
+    router.add(middleware: RequestIDMiddleware())  // sets X-Request-Id on every answer, errors included
+    router.add(middleware: ErrorMiddleware(routes: RouteTable(known)))  // turns every error into the JSON answer
     router.add(middleware: InFlightLimitMiddleware(limit: limits.maxInFlight, counter: InFlightCounter()))
     let resetSkill = ResetSkillRoutes(registry: registry, requestTimeout: requestTimeout, drainSignal: drainSignal, authenticator: authenticator)
     let agents = AgentRoutes(registry: registry, authenticator: authenticator, warnings: warnings)
@@ -44,8 +45,9 @@ func buildRouter(
 /// address while the API itself stays on loopback.
 func buildMetricsRouter(_ endpoint: MetricsEndpoint, readiness: Readiness) -> Router<ShimRequestContext> {
     let router = Router(context: ShimRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
     router.add(
-        middleware: RequestIDMiddleware(
+        middleware: ErrorMiddleware(
             routes: RouteTable([(.get, HealthRoutes.metricsPath), (.get, HealthRoutes.livenessPath), (.get, HealthRoutes.readinessPath)])))
     let health = HealthRoutes(readiness: readiness)
     router.get(RouterPath(HealthRoutes.metricsPath), use: endpoint.serve)

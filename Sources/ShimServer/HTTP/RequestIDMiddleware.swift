@@ -4,22 +4,14 @@ import Logging
 import Synchronization
 
 /// Gives every request an id (the caller's `X-Request-Id` when it is a short
-/// printable token, else a generated one), puts it in the log metadata and on
-/// every response, and renders every error as the shim's JSON error body. So no
-/// accepted request leaves without exactly one answer that says what happened.
+/// printable token, else a generated one), puts it and the W3C `traceparent` in
+/// the log metadata, and sets it on every response, errors included.
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = ShimRequestContext
     static let header = HTTPField.Name("X-Request-Id")!
     static let traceParentHeader = HTTPField.Name("traceparent")!
     private static let counter = Atomic<UInt64>(0)
-    private let prefix: String
-    /// The paths this listener serves, to answer 405 (not 404) for another method.
-    let routes: RouteTable
-
-    init(routes: RouteTable) {
-        prefix = String(UInt32.random(in: .min ... .max), radix: 16)
-        self.routes = routes
-    }
+    private let prefix = String(UInt32.random(in: .min ... .max), radix: 16)
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -30,21 +22,7 @@ struct RequestIDMiddleware: RouterMiddleware {
             context.traceParent = traceParent
             context.logger[metadataKey: "trace.parent"] = .string(traceParent)
         }
-        var response: Response
-        do {
-            response = try await next(request, context)
-        } catch {
-            var apiError = APIError.from(error)
-            if apiError.code == "not_found", let allowed = routes.allowedMethod(for: request.uri.path) {
-                // Hummingbird says 404 for a known path with another method; say 405 and what is allowed.
-                apiError = APIError(.methodNotAllowed, "method_not_allowed", "this path accepts \(allowed.rawValue) only")
-                apiError.headers[.allow] = allowed.rawValue
-            }
-            if apiError.status == .internalServerError {
-                context.logger.error("unhandled error", metadata: ["error.type": "\(type(of: error))"])
-            }
-            response = apiError.response(requestID: context.requestID)
-        }
+        var response = try await next(request, context)
         response.headers[Self.header] = context.requestID
         return response
     }

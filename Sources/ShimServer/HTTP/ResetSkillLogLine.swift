@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import ShimCore
 
 /// The one structured log line written for every resetskill call, under the
@@ -23,22 +24,16 @@ struct ResetSkillLogLine {
             "route": .string(route),
             "agent.id": .string(agent?.rawValue ?? "-"),
             "skills": .string(request?.selection.logDescription ?? "-"),
-            "phoneLinkage": .string(request?.phoneLinkage.map { $0 ? "1" : "0" } ?? "-"),
+            "phone.linkage": .string(request?.phoneLinkage.map { $0 ? "1" : "0" } ?? "-"),
             "gateway.retcode": .string(retcode?.rawValue ?? "-"),
             "http.status": .stringConvertible(status),
             "attempts": .stringConvertible(attempts),
-            "duration_ms": .string(String(format2: Double(elapsed.nanosecondsApprox) / 1e6)),
+            "duration.ms": .string(String(format2: Double(TimeAmount(elapsed).nanoseconds) / 1e6)),
         ]
         if let errorCode { metadata["error.code"] = .string(errorCode) }
         if let client { metadata["client"] = .string(client) }
         let level: Logger.Level = status >= 500 ? .warning : .info
         logger.log(level: level, "resetSkill", metadata: metadata)
-    }
-}
-
-extension Duration {
-    var nanosecondsApprox: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
 }
 

@@ -1,4 +1,3 @@
-import GatewayClient
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -6,6 +5,10 @@ import ShimCore
 
 /// `POST /v1/agents/{agentId}/reset-skill` and the gateway-compatible
 /// `POST /agentgateway/resource/onlineagent/{agentid}/resetskill/{autoflag}`.
+///
+/// The request path reads in one direction: check the caller and the agent, parse,
+/// hand the request to the agent's session (which decides the outcome), map the
+/// outcome to HTTP (`APIError+mapping.swift`), write one log line.
 struct ResetSkillRoutes {
     typealias Context = ShimRequestContext
     let registry: SessionRegistry
@@ -19,7 +22,16 @@ struct ResetSkillRoutes {
             let body = try await request.body.collect(upTo: APIError.maxBodyBytes)
             return try ResetSkillRequest.parse(agent: agent, body: body.readableBytesView)
         } render: { outcome, agent in
-            try render(outcome, agent: agent, requestID: context.requestID)
+            if let error = APIError(outcome) { throw error }
+            let envelope = outcome.answer.decoded
+            return .json(
+                .object([
+                    ("agentId", .string(agent.rawValue)),
+                    ("retcode", .string(envelope?.retcode.rawValue ?? "0")),
+                    ("message", .string(envelope?.message ?? "")),
+                    ("result", envelope?.result ?? .object([])),
+                    ("requestId", .string(context.requestID)),
+                ]))
         }
     }
 
@@ -47,82 +59,25 @@ struct ResetSkillRoutes {
         do {
             let caller = try authenticator.caller(authorization: request.headers[.authorization])
             line.client = caller?.name
-            let agent = try agentID(context.parameters.get("agentId"))
+            let agent = try context.agentID()
             line.agent = agent
             try CallerAuthenticator.authorize(caller, agent: agent)
-            let session = try session(for: agent)
-            let parsed: ResetSkillRequest
-            do {
-                parsed = try await parse(agent)
-            } catch let error as ValidationError {
-                throw APIError.invalidRequest(error.message)
-            }
+            guard let session = registry.session(for: agent) else { throw APIError.unknownAgent(agent) }
+            let parsed = try await parse(agent)
             line.request = parsed
-            let outcome = try await forward(parsed, to: session)
+            let deadline = ContinuousClock.now + requestTimeout
+            let outcome = try await withDeadline(deadline, drain: drainSignal) { try await session.resetSkill(parsed, deadline: deadline) }
             line.retcode = outcome.answer.retcode
             line.attempts = outcome.attempts
             let response = try render(outcome, agent)
             line.emit(to: context.logger, status: Int(response.status.code))
             return response
         } catch {
-            let apiError = APIError.from(error)
+            let apiError = APIError(error)
             line.errorCode = apiError.code
             if line.retcode == nil { line.retcode = apiError.retcode }
             line.emit(to: context.logger, status: Int(apiError.status.code))
             throw apiError
-        }
-    }
-
-    private func agentID(_ text: String?) throws -> AgentID {
-        guard let text, let id = AgentID(text) else {
-            throw APIError.invalidRequest("the agent id must be a number from 101 to 999999 in plain digits")
-        }
-        return id
-    }
-
-    private func session(for id: AgentID) throws -> AgentSession {
-        guard let session = registry.session(for: id) else { throw APIError.unknownAgent(id) }
-        return session
-    }
-
-    /// Forwards within the request's budget (`gateway.requestTimeout`).
-    private func forward(_ request: ResetSkillRequest, to session: AgentSession) async throws -> ResetSkillOutcome {
-        let deadline = ContinuousClock.now + requestTimeout
-        return try await withDeadline(deadline, drain: drainSignal) { try await session.resetSkill(request, deadline: deadline) }
-    }
-
-    /// Maps the gateway's final answer to the shim's statuses (issue #2's table).
-    private func render(_ outcome: ResetSkillOutcome, agent: AgentID, requestID: String) throws -> Response {
-        let answer = outcome.answer
-        guard answer.status == 200 else {
-            throw APIError(.badGateway, "gateway_error", "the gateway answered HTTP \(answer.status)", retcode: answer.retcode)
-        }
-        let envelope: GatewayEnvelope
-        switch answer.envelope {
-        case .success(let value): envelope = value
-        case .failure(let error):
-            throw APIError(.badGateway, "gateway_error", "the gateway's answer is not its JSON envelope: \(error.reason)")
-        }
-        let detail = envelope.message.isEmpty ? "" : ": \(envelope.message.prefix(200))"
-        switch envelope.retcode.disposition {
-        case .success:
-            let body = JSONValue.object([
-                ("agentId", .string(agent.rawValue)),
-                ("retcode", .string(envelope.retcode.rawValue)),
-                ("message", .string(envelope.message)),
-                ("result", envelope.result ?? .object([])),
-                ("requestId", .string(requestID)),
-            ])
-            return .json(body)
-        case _ where outcome.sessionLost:
-            throw APIError(
-                .badGateway, "gateway_session_lost",
-                "the gateway still refused the session (\(envelope.retcode)) after re-authentication and one replay",
-                retcode: envelope.retcode)
-        case .rejected:
-            throw APIError(.badRequest, "gateway_rejected", "the gateway rejected the request (\(envelope.retcode))\(detail)", retcode: envelope.retcode)
-        default:
-            throw APIError(.badGateway, "gateway_error", "the gateway answered \(envelope.retcode)\(detail)", retcode: envelope.retcode)
         }
     }
 }

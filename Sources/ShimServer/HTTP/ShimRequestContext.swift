@@ -1,4 +1,5 @@
 import Hummingbird
+import ShimCore
 
 /// Per-request context: Hummingbird's core storage plus the request id every
 /// response echoes in `X-Request-Id` and every log line carries.
@@ -15,4 +16,14 @@ struct ShimRequestContext: RequestContext {
 
     /// The inbound body limit (issue #2: 65,536 bytes pass, more is 413).
     var maxUploadSize: Int { APIError.maxBodyBytes }
+}
+
+extension ShimRequestContext {
+    /// The route's `{agentId}`; 400 `invalid_request` when it is not an agent id.
+    func agentID() throws -> AgentID {
+        guard let text = parameters.get("agentId"), let id = AgentID(text) else {
+            throw APIError.invalidRequest("the agent id must be a number from 101 to 999999 in plain digits")
+        }
+        return id
+    }
 }

@@ -1,5 +1,5 @@
 import CoreMetrics
-import GatewayClient
+import NIOCore
 import ShimCore
 import NIOConcurrencyHelpers
 
@@ -78,7 +78,7 @@ public final class ShimMetrics: Sendable {
     /// One inbound request: `route` is the route pattern, never the raw path.
     func inbound(route: String, status: Int, duration: Duration) {
         counter("ccgw_http_requests_total", ("route", route), ("status", String(status))).increment()
-        timer("ccgw_http_request_duration_seconds", ("route", route)).recordNanoseconds(duration.nanosecondsApprox)
+        timer("ccgw_http_request_duration_seconds", ("route", route)).recordNanoseconds(TimeAmount(duration).nanoseconds)
     }
 
     // MARK: Gateway calls
@@ -88,7 +88,7 @@ public final class ShimMetrics: Sendable {
     func gatewayCall(_ operation: GatewayOperation, result: String, duration: Duration) {
         counter("ccgw_gateway_calls_total", ("method", operation.logName), ("result", result), agentLabel ? ("agent", operation.agent.rawValue) : nil)
             .increment()
-        timer("ccgw_gateway_call_duration_seconds", ("method", operation.logName)).recordNanoseconds(duration.nanosecondsApprox)
+        timer("ccgw_gateway_call_duration_seconds", ("method", operation.logName)).recordNanoseconds(TimeAmount(duration).nanoseconds)
     }
 
     /// The `result` label of an answer.

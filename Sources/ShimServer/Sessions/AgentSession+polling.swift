@@ -1,4 +1,3 @@
-import GatewayClient
 import Logging
 import ShimCore
 
@@ -16,7 +15,7 @@ extension AgentSession {
         var failures = 0
         while !Task.isCancelled {
             guard let held = current, held.generation == generation else { return }
-            do {
+            do throws(GatewayCallError) {
                 let answer = try await call(.getAgentEvent(agentID), guid: held.guid, timeout: settings.pollTimeout)
                 if let current, current.generation == generation, current.guid != held.guid {
                     logger.info("getAgentEvent: GUID rotated", metadata: ["method": "getAgentEvent", "session.generation": "\(generation)"])
@@ -36,20 +35,18 @@ extension AgentSession {
                     _ = try? await refreshGUID(after: held)
                 default:
                     failures += 1
-                    recordError("getAgentEvent: \(AgentSession.describe(answer))")
+                    recordError("getAgentEvent: \(answer.summary)")
                     logger.warning(
                         "getAgentEvent failed",
                         metadata: ["method": "getAgentEvent", "gateway.retcode": "\(answer.retcode?.rawValue ?? "none")", "http.status": "\(answer.status)"])
                 }
-            } catch let failure as GatewayFailure {
+            } catch {
                 if Task.isCancelled { return }  // shutting down
                 failures += 1
-                recordError("getAgentEvent: \(failure.message)")
+                recordError("getAgentEvent: \(error.message)")
                 if failures == 1 || failures % 10 == 0 {
-                    logger.warning("getAgentEvent failed", metadata: ["method": "getAgentEvent", "error": "\(failure.message)", "failures": "\(failures)"])
+                    logger.warning("getAgentEvent failed", metadata: ["method": "getAgentEvent", "error": "\(error.message)", "failures": "\(failures)"])
                 }
-            } catch {
-                return  // cancelled
             }
             let pause = failures == 0
                 ? settings.pollInterval

@@ -1,5 +1,4 @@
 import Foundation
-import GatewayClient
 import Logging
 import ShimCore
 
@@ -10,12 +9,14 @@ import ShimCore
 /// resetskill calls pass one at a time (`resetLock`). Each sign-in starts a new
 /// *generation*; a poll loop or a late answer that belongs to an older generation
 /// can no longer change the session (a late 100-006 from the previous session's
-/// poll must not end the new one).
+/// poll must not end the new one). The rules of each step are decided by the
+/// state machines of ShimCore (`SignInAttempt`, `ResetSkillRecovery`); this actor
+/// holds the state and makes the calls.
 actor AgentSession {
     nonisolated let agentID: AgentID
     private(set) var agent: ShimConfig.Agent
     private var password: String
-    let gateway: GatewayHTTPClient
+    let gateway: any GatewayTransport
     let settings: SessionSettings
     let logger: Logger
     let metrics: ShimMetrics
@@ -48,7 +49,7 @@ actor AgentSession {
     private var orphanedSignIn = false
 
     init(
-        agent: ShimConfig.Agent, password: String, gateway: GatewayHTTPClient, settings: SessionSettings, pollers: PollerLauncher,
+        agent: ShimConfig.Agent, password: String, gateway: any GatewayTransport, settings: SessionSettings, pollers: PollerLauncher,
         metrics: ShimMetrics, logger: Logger
     ) {
         self.metrics = metrics
@@ -77,10 +78,11 @@ actor AgentSession {
     // MARK: Credentials
 
     /// The current credentials, signing in first (single-flight) if there are none.
+    /// Throws `SessionFailure`.
     func credentials() async throws -> Credentials {
         if let current { return current }
-        guard !closed else { throw GatewayFailure(.gatewayError, "the shim is shutting down") }
-        return try await signInFlight.run { try await self.signIn(forced: false) }
+        guard !closed else { throw SessionFailure(.closed, "the shim is shutting down") }
+        return try await signInFlight.run { try await self.signIn() }
     }
 
     /// Makes sure the agent is signed in (used at start-up when `signInAtStartup`).
@@ -92,7 +94,7 @@ actor AgentSession {
     ///
     /// First `updateGuid` with the newest GUID held (PROTOCOL.md §3.3); if the
     /// gateway refuses that too, `forcelogin`: it is the shim's own session that
-    /// went stale, so taking it back displaces no one else (issue #2, Recovery).
+    /// went stale, so taking it back displaces no one else.
     func refreshGUID(after stale: Credentials) async throws -> Credentials {
         if let current, current != stale { return current }  // someone already refreshed it
         return try await refreshFlight.run { try await self.performRefresh(stale: stale) }
@@ -102,8 +104,14 @@ actor AgentSession {
         guard let held = current, held.generation == stale.generation else {
             return try await credentials()
         }
-        let answer = try await call(.updateGuid(agentID), guid: held.guid, timeout: settings.requestTimeout)
-        if answer.retcode == .success, let guid = answer.envelope.success?.updatedGUID ?? answer.newGUID {
+        let answer: GatewayAnswer
+        do throws(GatewayCallError) {
+            answer = try await call(.updateGuid(agentID), guid: held.guid, timeout: settings.requestTimeout)
+        } catch {
+            recordError("updateGuid: \(error.message)")
+            throw SessionFailure(error)
+        }
+        if answer.retcode == .success, let guid = answer.decoded?.updatedGUID ?? answer.newGUID {
             replaceGUID(guid, generation: held.generation)
             logger.info("updateGuid", metadata: ["method": "updateGuid", "gateway.retcode": "0"])
             return current ?? held
@@ -115,14 +123,14 @@ actor AgentSession {
             logger.warning(
                 "updateGuid refused; taking the session back with forceLogin",
                 metadata: ["method": "updateGuid", "gateway.retcode": "\(answer.retcode?.rawValue ?? "")"])
-            return try await signInFlight.run { try await self.signIn(forced: true) }
+            return try await signInFlight.run { try await self.signIn(forcing: .staleGUID) }
         case .signInAgain?:
             // The session itself is gone: a plain sign-in (100-002 then follows sessions.forceLogin).
             invalidate(generation: held.generation, reason: "updateGuid: \(answer.retcode?.rawValue ?? "") (session gone)", retcode: answer.retcode)
             return try await credentials()
         default:
-            recordError("updateGuid: \(Self.describe(answer))")
-            throw GatewayFailure(.gatewayError, "the gateway could not renew the GUID: \(Self.describe(answer))", retcode: answer.retcode)
+            recordError("updateGuid: \(answer.summary)")
+            throw SessionFailure(.unusableAnswer, "the gateway could not renew the GUID: \(answer.summary)", retcode: answer.retcode)
         }
     }
 
@@ -138,65 +146,51 @@ actor AgentSession {
 
     // MARK: Sign-in
 
-    /// Signs in (`login`, or `forceLogin` when `forced`); on 100-002 falls back to
-    /// forcelogin only when the config allows it (PROTOCOL.md §2.1, §8 pitfall 5).
-    /// Transient answers are retried a bounded number of times inside `requestTimeout`.
-    private func signIn(forced: Bool) async throws -> Credentials {
+    /// Signs in, following `SignInAttempt`'s rules (PROTOCOL.md §2.1, §2.2, §8 pitfall 5),
+    /// within `requestTimeout`. `forcing`: start with `forceLogin` for this reason.
+    private func signIn(forcing: TakeoverReason? = nil) async throws -> Credentials {
         let deadline = ContinuousClock.now + settings.requestTimeout
-        var force = forced
-        var retries = 0
+        var attempt = SignInAttempt(
+            agent: agentID, forcing: forcing, forceLoginAllowed: settings.forceLogin, ownSession: orphanedSignIn ? .lostAnswer : nil,
+            maxTransientRetries: settings.maxTransientRetries)
         while true {
-            let operation: GatewayOperation = force ? .forceLogin(agentID) : .login(agentID)
-            let answer: GatewayAnswer
-            do {
-                answer = try await call(operation, guid: nil, body: signInBody(), timeout: deadline.remaining)
-            } catch let failure as GatewayFailure {
-                if failure.answerMayBeLost { orphanedSignIn = true }
-                if failure.isRetryable, retries < settings.maxTransientRetries, try await backoff(&retries, deadline) { continue }
-                recordError("\(operation.logName): \(failure.message)")
-                metrics.signIn(.failure)
-                throw failure
+            let operation = attempt.operation
+            let pause = settings.backoff(attempt: attempt.retries + 1)
+            let step: SignInAttempt.Step
+            do throws(GatewayCallError) {
+                let answer = try await call(operation, guid: nil, body: signInBody(), timeout: deadline.remaining)
+                step = attempt.next(after: answer, canWait: deadline.remaining > pause)
+            } catch {
+                step = attempt.next(after: error, canWait: deadline.remaining > pause)
             }
-            let retcode = answer.retcode
-            switch retcode?.disposition {
-            case .success?:
-                guard let guid = answer.newGUID else {
-                    recordError("\(operation.logName) answered 0 without a Set-GUID header")
-                    throw GatewayFailure(.gatewayError, "the gateway accepted \(operation.logName) but sent no GUID (no Set-GUID or Guid header)", retcode: retcode)
-                }
+            if attempt.answerLost { orphanedSignIn = true }
+            switch step {
+            case .signedIn(let guid):
                 let credentials = install(guid: guid)
                 metrics.signIn(.success)
-                logger.info(
-                    "\(operation.logName)",
-                    metadata: ["method": "\(operation.logName)", "gateway.retcode": "0", "session.generation": "\(credentials.generation)"])
+                var metadata: Logger.Metadata = [
+                    "method": "\(operation.logName)", "gateway.retcode": "0", "session.generation": "\(credentials.generation)",
+                ]
+                if let reason = attempt.takeover { metadata["takeover.reason"] = "\(reason.rawValue)" }
+                logger.info("\(operation.logName)", metadata: metadata)
                 return credentials
-            case .alreadySignedIn?:
-                if !force, settings.forceLogin {
-                    logger.notice("agent already signed in elsewhere; forceLogin is on, taking the session over", metadata: ["method": "login", "gateway.retcode": "100-002"])
-                    force = true
-                    continue
+            case .forceLogin(let reason):
+                logger.notice(
+                    "agent already signed in; taking the session over with forceLogin",
+                    metadata: ["method": "login", "gateway.retcode": "100-002", "takeover.reason": "\(reason.rawValue)"])
+            case .retry:
+                try await Task.sleep(for: pause)
+            case .fail(let failure):
+                recordError("\(operation.logName): \(failure.retcode?.rawValue ?? failure.message)")
+                if failure.kind == .signedInElsewhere {
+                    metrics.signIn(.conflict)
+                } else {
+                    metrics.signIn(.failure)
+                    logger.warning(
+                        "\(operation.logName) failed",
+                        metadata: ["method": "\(operation.logName)", "gateway.retcode": "\(failure.retcode?.rawValue ?? "none")", "error": "\(failure.message)"])
                 }
-                if !force, orphanedSignIn {
-                    // Our own earlier sign-in reached the gateway but its answer did not reach us:
-                    // the session is most likely ours, so taking it back displaces no one.
-                    logger.notice("taking back the session of a sign-in whose answer was lost", metadata: ["method": "login", "gateway.retcode": "100-002"])
-                    force = true
-                    continue
-                }
-                recordError("login: 100-002 agent already signed in elsewhere")
-                metrics.signIn(.conflict)
-                throw GatewayFailure(
-                    .signedInElsewhere, "agent \(agentID) is already signed in elsewhere and sessions.forceLogin is off", retcode: retcode)
-            case .retryLater?, nil where answer.status >= 500:
-                if retries < settings.maxTransientRetries, try await backoff(&retries, deadline) { continue }
-                recordError("\(operation.logName): \(retcode?.rawValue ?? "HTTP \(answer.status)")")
-                metrics.signIn(.failure)
-                throw GatewayFailure(.signInFailed, "sign-in kept failing: \(Self.describe(answer))", retcode: retcode, temporary: true)
-            default:
-                recordError("\(operation.logName): \(retcode?.rawValue ?? "HTTP \(answer.status)")")
-                logger.warning("\(operation.logName) failed", metadata: ["method": "\(operation.logName)", "gateway.retcode": "\(retcode?.rawValue ?? "none")", "http.status": "\(answer.status)"])
-                metrics.signIn(.failure)
-                throw GatewayFailure(.signInFailed, "sign-in failed: \(Self.describe(answer))", retcode: retcode)
+                throw failure
             }
         }
     }
@@ -230,7 +224,9 @@ actor AgentSession {
     // MARK: Calls
 
     /// One gateway call with the agent's cookies; keeps any cookie and GUID the answer carries.
-    func call(_ operation: GatewayOperation, guid: String?, body: JSONValue? = nil, timeout: Duration) async throws -> GatewayAnswer {
+    func call(
+        _ operation: GatewayOperation, guid: String?, body: JSONValue? = nil, timeout: Duration
+    ) async throws(GatewayCallError) -> GatewayAnswer {
         let generationAtSend = current?.generation
         let answer: GatewayAnswer
         let started = ContinuousClock.now
@@ -238,7 +234,7 @@ actor AgentSession {
             answer = try await gateway.send(operation, guid: guid, cookies: cookies.cookieHeader, body: body, timeout: timeout)
         } catch {
             metrics.gatewayCall(operation, result: ShimMetrics.result(of: error), duration: ContinuousClock.now - started)
-            throw GatewayFailure(error)
+            throw error
         }
         metrics.gatewayCall(operation, result: ShimMetrics.result(of: answer), duration: ContinuousClock.now - started)
         for cookie in answer.setCookies { cookies.store(setCookie: cookie) }
@@ -259,29 +255,7 @@ actor AgentSession {
         metrics.rotation()
     }
 
-    /// Sleeps before retry `retries + 1` if that still fits before `deadline`.
-    func backoff(_ retries: inout Int, _ deadline: ContinuousClock.Instant) async throws -> Bool {
-        retries += 1
-        let pause = settings.backoff(attempt: retries, base: settings.retryBackoff, cap: .seconds(2))
-        guard deadline.remaining > pause else { return false }
-        try await Task.sleep(for: pause)
-        return true
-    }
-
     func recordError(_ text: String) { lastError = text }
-
-    /// A short description of an answer that failed, for error messages: retcode and
-    /// gateway message, never headers.
-    static func describe(_ answer: GatewayAnswer) -> String {
-        switch answer.envelope {
-        case .success(let envelope) where answer.status == 200:
-            return envelope.message.isEmpty ? "retcode \(envelope.retcode)" : "retcode \(envelope.retcode) (\(envelope.message.prefix(200)))"
-        case .success(let envelope):
-            return "HTTP \(answer.status), retcode \(envelope.retcode)"
-        case .failure(let error):
-            return "HTTP \(answer.status), \(error.reason)"
-        }
-    }
 
     // MARK: Polling and status
 
@@ -302,13 +276,11 @@ actor AgentSession {
     func signOut() async {
         guard let held = current else { return }
         current = nil
-        do {
+        do throws(GatewayCallError) {
             let answer = try await call(.logout(agentID), guid: held.guid, timeout: settings.signOutTimeout)
             logger.info("logout", metadata: ["method": "logout", "gateway.retcode": "\(answer.retcode?.rawValue ?? "http \(answer.status)")"])
-        } catch let failure as GatewayFailure {
-            logger.warning("logout failed", metadata: ["method": "logout", "error": "\(failure.message)"])
         } catch {
-            logger.warning("logout failed", metadata: ["method": "logout"])
+            logger.warning("logout failed", metadata: ["method": "logout", "error": "\(error.message)"])
         }
     }
 
@@ -316,34 +288,24 @@ actor AgentSession {
     /// in): what the periodic session gauges need, cheaply.
     func gauge() -> (signedIn: Bool, guidAgeSeconds: Double) {
         guard current != nil, let guidIssuedAt else { return (current != nil, 0) }
-        return (true, Double(guidIssuedAt.duration(to: .now).nanoseconds) / 1e9)
+        return (true, Self.seconds(guidIssuedAt.duration(to: .now)))
     }
 
     /// The agent's status for the API.
-    func status(now: Date = Date()) -> AgentStatus {
+    func status() -> AgentStatus {
         AgentStatus(
             agentId: agentID.rawValue,
             signedIn: current != nil,
             authMode: settings.authMode.rawValue,
-            guidAgeSeconds: current == nil ? nil : guidIssuedAt.map { Double(($0.duration(to: .now)).nanoseconds) / 1e9 },
+            guidAgeSeconds: current == nil ? nil : guidIssuedAt.map { Self.seconds($0.duration(to: .now)) },
             lastPollAt: lastPollAt.map(Date.rfc3339),
             signIns: signIns,
             rotations: rotations,
             lastError: lastError
         )
     }
-}
 
-extension Date {
-    /// RFC 3339 with milliseconds, UTC (`2026-11-25T02:31:35.296Z`).
-    static func rfc3339(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
-}
-
-extension Result {
-    var success: Success? {
-        if case .success(let value) = self { return value }
-        return nil
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

@@ -1,6 +1,8 @@
+import ShimCore
+
 /// What `GET /v1/agents/{id}` shows about one agent's session. Never the GUID,
 /// cookie or password.
-struct AgentStatus: Codable, Sendable, Equatable {
+struct AgentStatus: Sendable, Equatable {
     var agentId: String
     var signedIn: Bool
     var authMode: String
@@ -12,19 +14,18 @@ struct AgentStatus: Codable, Sendable, Equatable {
     /// GUID changes since the last sign-in.
     var rotations: Int
     var lastError: String?
-}
 
-extension AgentStatus {
-    /// Writes absent values as `null`, as the API promises, instead of omitting them.
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(agentId, forKey: .agentId)
-        try container.encode(signedIn, forKey: .signedIn)
-        try container.encode(authMode, forKey: .authMode)
-        try container.encode(guidAgeSeconds, forKey: .guidAgeSeconds)
-        try container.encode(lastPollAt, forKey: .lastPollAt)
-        try container.encode(signIns, forKey: .signIns)
-        try container.encode(rotations, forKey: .rotations)
-        try container.encode(lastError, forKey: .lastError)
+    /// The API's JSON object: keys sorted, absent values as `null` (as the API promises).
+    var json: JSONValue {
+        .object([
+            ("agentId", .string(agentId)),
+            ("authMode", .string(authMode)),
+            ("guidAgeSeconds", guidAgeSeconds.map(JSONValue.double) ?? .null),
+            ("lastError", lastError.map(JSONValue.string) ?? .null),
+            ("lastPollAt", lastPollAt.map(JSONValue.string) ?? .null),
+            ("rotations", .integer(Int64(rotations))),
+            ("signIns", .integer(Int64(signIns))),
+            ("signedIn", .bool(signedIn)),
+        ])
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+import ShimCore
 import ServiceLifecycle
 
 /// Runs the agents' poll loops and signs agents out at shutdown.
@@ -63,7 +64,7 @@ struct SessionService: Service {
             for session in pending {
                 do {
                     try await session.ensureSignedIn()
-                } catch let failure as GatewayFailure {
+                } catch let failure as SessionFailure {
                     let transient = failure.mayPass
                     if transient { again.append(session) }
                     if round == 0 || !transient {

@@ -28,6 +28,11 @@ struct SessionSettings: Sendable {
         maxQueuedPerAgent = config.limits.maxQueuedPerAgent
     }
 
+    /// Backoff before transient retry number `attempt` of a sign-in or a request.
+    func backoff(attempt: Int) -> Duration {
+        backoff(attempt: attempt, base: retryBackoff, cap: .seconds(2))
+    }
+
     /// Backoff before retry number `attempt` (1-based): base·2^(attempt-1), ±50 % jitter, capped.
     func backoff(attempt: Int, base: Duration, cap: Duration) -> Duration {
         let exponent = min(max(attempt - 1, 0), 16)

@@ -27,3 +27,8 @@ public struct GatewayCallError: Error, Sendable, Equatable, CustomStringConverti
 
     public var description: String { message }
 }
+
+extension GatewayCallError {
+    /// Whether the call may have reached the gateway and only its answer was lost.
+    public var answerMayBeLost: Bool { kind == .timeout || kind == .connectionReset }
+}

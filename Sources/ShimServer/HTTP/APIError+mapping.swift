@@ -1,0 +1,80 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import ShimCore
+
+/// Where every outcome and failure gets its HTTP status and error code: the table
+/// of the README's API reference, in one place.
+extension APIError {
+    static func invalidRequest(_ message: String) -> APIError { APIError(.badRequest, "invalid_request", message) }
+
+    static func unknownAgent(_ id: AgentID) -> APIError {
+        APIError(.notFound, "unknown_agent", "agent \(id) is not configured in this shim")
+    }
+
+    /// The error for a final resetskill answer that is not a success (`nil` for a success).
+    init?(_ outcome: ResetSkillOutcome) {
+        switch outcome.verdict {
+        case .succeeded:
+            return nil
+        case .rejected(let retcode):
+            self.init(.badRequest, "gateway_rejected", 
+                "the gateway rejected the request (\(retcode))\(outcome.answer.messageDetail)", retcode: retcode)
+        case .sessionLost(let retcode):
+            self.init(
+                .badGateway, "gateway_session_lost", "the gateway still refused the session (\(retcode)) after re-authentication and one replay",
+                retcode: retcode)
+        case .failed:
+            self.init(.badGateway, "gateway_error", outcome.answer.problem, retcode: outcome.answer.retcode)
+        }
+    }
+
+    /// The error for a session that could not produce an answer.
+    init(_ failure: SessionFailure) {
+        switch failure.kind {
+        case .signedInElsewhere:
+            self.init(.conflict, "agent_signed_in_elsewhere", failure.message, retcode: failure.retcode)
+        case .signInRefused, .signInUnavailable:
+            self.init(.badGateway, "gateway_sign_in_failed", failure.message, retcode: failure.retcode)
+        case .unusableAnswer, .transport(.responseTooLarge):
+            self.init(.badGateway, "gateway_error", failure.message, retcode: failure.retcode)
+        case .transport(.timeout):
+            self.init(.gatewayTimeout, "gateway_timeout", failure.message)
+        case .transport(.unreachable), .transport(.tls), .transport(.connectionReset):
+            self.init(.badGateway, "gateway_unreachable", failure.message)
+        case .queueFull:
+            self = APIError(.serviceUnavailable, "agent_busy", failure.message).retryingAfterASecond()
+        case .closed:
+            self = APIError(.serviceUnavailable, "shutting_down", "the shim is shutting down; send the request again").retryingAfterASecond()
+        }
+    }
+
+    /// Any error a route or the router may throw, as the caller sees it. An `APIError`
+    /// stays as it is; the others are mapped here and nowhere else.
+    init(_ error: any Error) {
+        switch error {
+        case let error as APIError:
+            self = error
+        case let failure as SessionFailure:
+            self.init(failure)
+        case let error as ValidationError:
+            self = .invalidRequest(error.message)
+        case is NIOTooManyBytesError:
+            self.init(.contentTooLarge, "payload_too_large", "the request body is over \(Self.maxBodyBytes) bytes")
+        case CutOff.drain:
+            self = APIError(.serviceUnavailable, "shutting_down", "the shim is shutting down; send the request again").retryingAfterASecond()
+        case CutOff.deadline:
+            self.init(.gatewayTimeout, "gateway_timeout", "no answer from the gateway within gateway.requestTimeout")
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound: self.init(.notFound, "not_found", "no such route")
+            case .methodNotAllowed: self.init(.methodNotAllowed, "method_not_allowed", "this route does not accept that method")
+            case .contentTooLarge: self.init(.contentTooLarge, "payload_too_large", "the request body is over \(Self.maxBodyBytes) bytes")
+            case .badRequest: self = .invalidRequest("the request could not be read")
+            default: self.init(error.status, "http_error", error.status.reasonPhrase)
+            }
+        default:
+            self.init(.internalServerError, "internal_error", "the shim failed to handle the request")
+        }
+    }
+}
