@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import HummingbirdTesting
 import GatewaySimulator
 import ShimCore
 import Testing
@@ -26,40 +28,42 @@ import Testing
         let crm = try Self.tokenFile("crm-token-0123456789")
         let supervisor = try Self.tokenFile("supervisor-token-abcdef")
         defer { for path in [crm, supervisor] { try? FileManager.default.removeItem(atPath: path) } }
-        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1) + Self.clientsYAML(crm: crm, supervisor: supervisor) }) { (h: Harness) async throws in
-            let routes: [(String, String, String?)] = [
-                ("POST", "/v1/agents/1002/reset-skill", #"{"skills":[1]}"#),
-                ("POST", "/agentgateway/resource/onlineagent/1002/resetskill/false?skillid=1", nil),
-                ("GET", "/v1/agents/1002", nil),
-                ("GET", "/v1/agents", nil),
+        // The router in front of an in-memory gateway: no sockets needed for these rules.
+        let shim = try FakeShim(extraYAML: Self.clientsYAML(crm: crm, supervisor: supervisor))
+        try await shim.test { h in
+            let routes: [(HTTPRequest.Method, String, String?)] = [
+                (.post, "/v1/agents/1002/reset-skill", #"{"skills":[1]}"#),
+                (.post, "/agentgateway/resource/onlineagent/1002/resetskill/false?skillid=1", nil),
+                (.get, "/v1/agents/1002", nil),
+                (.get, "/v1/agents", nil),
             ]
             for (method, path, body) in routes {
                 let missing = try await h.request(method, path, body: body)
-                #expect(missing.status == 401, "\(path)")
+                #expect(missing.status == .unauthorized, "\(path)")
                 #expect(missing.header("WWW-Authenticate")?.hasPrefix("Bearer") == true)
                 let wrong = try await h.request(method, path, body: body, headers: [("Authorization", "Bearer crm-token-0123456788")])
-                #expect(wrong.status == 401, "\(path)")
+                #expect(wrong.status == .unauthorized, "\(path)")
                 let basic = try await h.request(method, path, body: body, headers: [("Authorization", "Basic Y3JtOng=")])
-                #expect(basic.status == 401, "\(path)")
+                #expect(basic.status == .unauthorized, "\(path)")
                 if path != "/v1/agents" {
                     let scoped = try await h.request(method, path, body: body, headers: [("Authorization", "Bearer crm-token-0123456789")])
-                    #expect(scoped.status == 403, "\(path)")
+                    #expect(scoped.status == .forbidden, "\(path)")
                     #expect(scoped.errorCode == "agent_not_allowed")
                 }
             }
-            #expect(await h.gateway.entries().isEmpty)  // refused callers never reach the gateway
+            #expect(shim.gateway.journal.isEmpty)  // refused callers never reach the gateway
 
-            let allowed = try await h.resetSkill("1001", headers: [("Authorization", "Bearer crm-token-0123456789")])
-            #expect(allowed.status == 200)
-            let supervised = try await h.resetSkill("1002", headers: [("Authorization", "Bearer supervisor-token-abcdef")])
-            #expect(supervised.status == 200)
-            let list = try await h.request("GET", "/v1/agents", headers: [("Authorization", "Bearer crm-token-0123456789")])
-            #expect(list.status == 200)
-            #expect(list.body.contains("\"1001\"") && !list.body.contains("\"1002\"") && !list.body.contains("\"1003\""))
-            #expect(try await h.request("GET", "/healthz").status == 200)  // probes need no token
-            let line = try #require(h.logs.lines(withMessage: "resetSkill").compactMap { try? JSONParser.parse($0) }.first { $0["agent.id"] == "1002" && $0["http.status"] == "200" })
+            let allowed = try await h.resetSkill("1001", headers: [.authorization: "Bearer crm-token-0123456789"])
+            #expect(allowed.status == .ok)
+            let supervised = try await h.resetSkill("1002", headers: [.authorization: "Bearer supervisor-token-abcdef"])
+            #expect(supervised.status == .ok)
+            let list = try await h.request(.get, "/v1/agents", headers: [("Authorization", "Bearer crm-token-0123456789")])
+            #expect(list.status == .ok)
+            #expect(list.text.contains("\"1001\"") && !list.text.contains("\"1002\"") && !list.text.contains("\"1003\""))
+            #expect(try await h.request(.get, "/healthz").status == .ok)  // probes need no token
+            let line = try #require(shim.logs.lines(withMessage: "resetSkill").compactMap { try? JSONParser.parse($0) }.first { $0["agent.id"] == "1002" && $0["http.status"] == "200" })
             #expect(line["client"] == "supervisor")
-            for entry in h.logs.all { #expect(!entry.contains("crm-token") && !entry.contains("supervisor-token")) }
+            for entry in shim.logs.all { #expect(!entry.contains("crm-token") && !entry.contains("supervisor-token")) }
         }
     }
 

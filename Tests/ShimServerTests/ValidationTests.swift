@@ -1,12 +1,14 @@
-import Foundation
-import GatewaySimulator
+import HTTPTypes
+import HummingbirdTesting
 import ShimCore
 import Testing
 
-/// Every 4xx row: a clear status and message, and no gateway call.
+/// Every 4xx row: a clear status and message, and no gateway call (the router
+/// in front of an in-memory gateway, no sockets).
 @Suite(.timeLimit(.minutes(1))) struct ValidationTests {
     @Test func invalidRequestsNeverReachTheGateway() async throws {
-        try await withHarness { (h: Harness) async throws in
+        let shim = try FakeShim()
+        try await shim.test { h in
             let cases: [(String, String?, String)] = [
                 ("/v1/agents/1001/reset-skill", nil, "missing"),
                 ("/v1/agents/1001/reset-skill", "{oops", "not valid JSON"),
@@ -21,52 +23,55 @@ import Testing
                 ("/v1/agents/1000000/reset-skill", #"{"skills":[1]}"#, "agent id"),
             ]
             for (path, body, fragment) in cases {
-                let reply = try await h.request("POST", path, body: body)
-                #expect(reply.status == 400, "\(path) \(body ?? "nil")")
+                let reply = try await h.request(.post, path, body: body)
+                #expect(reply.status == .badRequest, "\(path) \(body ?? "nil")")
                 #expect(reply.errorCode == "invalid_request")
                 #expect(reply.errorRetcode == .null)
-                #expect(reply.json?["error"]?["message"]?.stringValue?.contains(fragment) == true, "\(reply.body)")
+                #expect(reply.json?["error"]?["message"]?.stringValue?.contains(fragment) == true, "\(reply.text)")
                 #expect(reply.json?["requestId"]?.stringValue?.isEmpty == false)
             }
             let tooLong = (1000..<1801).map(String.init).joined(separator: ",")
-            #expect(try await h.resetSkill("1001", "{\"skills\":[\(tooLong)]}").status == 400)
-            #expect(await h.gateway.entries().isEmpty)
+            #expect(try await h.resetSkill("1001", "{\"skills\":[\(tooLong)]}").status == .badRequest)
+            #expect(shim.gateway.journal.isEmpty)
         }
     }
 
     @Test func unknownAgentIs404() async throws {
-        try await withHarness { (h: Harness) async throws in
+        let shim = try FakeShim()
+        try await shim.test { h in
             let reply = try await h.resetSkill("4242", #"{"skills":[1]}"#)
-            #expect(reply.status == 404)
+            #expect(reply.status == .notFound)
             #expect(reply.errorCode == "unknown_agent")
-            #expect(await h.gateway.entries().isEmpty)
+            #expect(shim.gateway.journal.isEmpty)
         }
     }
 
     @Test func bodyLimitIs64KiB() async throws {
-        try await withHarness { (h: Harness) async throws in
+        let shim = try FakeShim()
+        try await shim.test { h in
             let core = #"{"skills":[1]}"#
             let exact = core + String(repeating: " ", count: 65_536 - core.utf8.count)
             #expect(exact.utf8.count == 65_536)
             let ok = try await h.resetSkill("1001", exact)
-            #expect(ok.status == 200)
+            #expect(ok.status == .ok)
             let over = try await h.resetSkill("1001", exact + " ")
-            #expect(over.status == 413)
+            #expect(over.status == .contentTooLarge)
             #expect(over.errorCode == "payload_too_large")
-            #expect(await h.journal("resetSkill").count == 1)
+            #expect(shim.gateway.retcodes("resetSkill") == ["0"])
         }
     }
 
     @Test func otherMethodsAndPathsAreRefused() async throws {
-        try await withHarness { (h: Harness) async throws in
-            let wrongMethod = try await h.request("GET", "/v1/agents/1001/reset-skill")
-            #expect(wrongMethod.status == 405)
+        let shim = try FakeShim()
+        try await shim.test { h in
+            let wrongMethod = try await h.request(.get, "/v1/agents/1001/reset-skill")
+            #expect(wrongMethod.status == .methodNotAllowed)
             #expect(wrongMethod.header("Allow") == "POST")
-            #expect(try await h.request("DELETE", "/v1/agents").status == 405)
-            #expect(try await h.request("PUT", "/agentgateway/resource/onlineagent/1001").status == 404)
-            #expect(try await h.request("GET", "/agentgateway/resource/agentevent/1001").status == 404)
-            #expect(try await h.request("DELETE", "/agentgateway/resource/onlineagent/1001/logout").status == 404)
-            #expect(await h.gateway.entries().isEmpty)
+            #expect(try await h.request(.delete, "/v1/agents").status == .methodNotAllowed)
+            #expect(try await h.request(.put, "/agentgateway/resource/onlineagent/1001").status == .notFound)
+            #expect(try await h.request(.get, "/agentgateway/resource/agentevent/1001").status == .notFound)
+            #expect(try await h.request(.delete, "/agentgateway/resource/onlineagent/1001/logout").status == .notFound)
+            #expect(shim.gateway.journal.isEmpty)
         }
     }
 }
