@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
-import NIOPosix
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 public import ShimCore
 
@@ -111,10 +111,12 @@ public final class GatewayHTTPClient: GatewayTransport {
             // Held polls are timed by the shared sweep, every other call by its own timer.
             let held = operation.isHeldPoll
             let task = client.execute(request: request, delegate: collector, eventLoop: .indifferent, deadline: held ? nil : deadline)
-            let ticket = held ? longCalls.watch(deadline: deadline) {
-                collector.expired = true
-                task.cancel()
-            } : nil
+            let ticket =
+                held
+                ? longCalls.watch(deadline: deadline) {
+                    collector.expired = true
+                    task.cancel()
+                } : nil
             defer { if let ticket { longCalls.forget(ticket) } }
             let response = try await withTaskCancellationHandler {
                 try await withUnsafeThrowingContinuation { continuation in
@@ -138,9 +140,10 @@ public final class GatewayHTTPClient: GatewayTransport {
             throw GatewayCallError(.timeout, "the gateway at \(baseURL.host):\(baseURL.port) did not finish its \(operation.logName) answer in time")
         } catch let error as HTTPClientError where collector.receivedHead && error == .cancelled {
             throw classify(error, operation: operation)
-        } catch where collector.receivedHead {
+        } catch  where collector.receivedHead {
             // The head arrived, the body did not: the call reached the gateway, its answer was lost.
-            throw GatewayCallError(.connectionReset, "the gateway at \(baseURL.host):\(baseURL.port) closed the connection during the \(operation.logName) answer")
+            throw GatewayCallError(
+                .connectionReset, "the gateway at \(baseURL.host):\(baseURL.port) closed the connection during the \(operation.logName) answer")
         } catch let error as GatewayCallError {
             throw error
         } catch {
@@ -170,7 +173,8 @@ public final class GatewayHTTPClient: GatewayTransport {
             }
         }
         if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
-            return GatewayCallError(.tls, "TLS with the gateway at \(target) failed: \(Self.tlsReason(error)); check gateway.caFile and the certificate's names")
+            return GatewayCallError(
+                .tls, "TLS with the gateway at \(target) failed: \(Self.tlsReason(error)); check gateway.caFile and the certificate's names")
         }
         if error is HTTPParserError {
             return GatewayCallError(.connectionReset, "the gateway at \(target) sent a broken HTTP answer to \(name)")
@@ -187,7 +191,8 @@ public final class GatewayHTTPClient: GatewayTransport {
         }
         if let connectError = error as? NIOConnectionError {
             let refused = connectError.connectionErrors.contains { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
-            return GatewayCallError(.unreachable, refused ? "the gateway at \(target) refused the connection" : "cannot connect to the gateway at \(target)")
+            return GatewayCallError(
+                .unreachable, refused ? "the gateway at \(target) refused the connection" : "cannot connect to the gateway at \(target)")
         }
         if let channelError = error as? ChannelError {
             switch channelError {

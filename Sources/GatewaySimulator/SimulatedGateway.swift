@@ -140,9 +140,11 @@ public actor SimulatedGateway {
 
     /// The fault to apply to this request, if any (consumes one use).
     func takeFault(operation: String, agentID: String?) -> FaultRule.Action? {
-        guard let index = faults.firstIndex(where: { rule in
-            (rule.operation == nil || rule.operation == operation) && (rule.agentID == nil || rule.agentID == agentID)
-        }) else { return nil }
+        guard
+            let index = faults.firstIndex(where: { rule in
+                (rule.operation == nil || rule.operation == operation) && (rule.agentID == nil || rule.agentID == agentID)
+            })
+        else { return nil }
         let action = faults[index].action
         if let remaining = faults[index].remaining {
             if remaining <= 1 { faults.remove(at: index) } else { faults[index].remaining = remaining - 1 }
@@ -246,7 +248,9 @@ public actor SimulatedGateway {
         let loginTime = Int(Date().timeIntervalSince1970 * 1000)
         var answer = SimAnswer(
             "0", "",
-            result: "{\"vdnid\":1,\"workno\":\"\(id)\",\"mediatype\":\"TTF\",\"loginTime\":\"\(loginTime)\",\"isForceChange\":\"false\",\"serverName\":\"AgentGateway\",\"timeRemaining\":\"\"}")
+            result:
+                "{\"vdnid\":1,\"workno\":\"\(id)\",\"mediatype\":\"TTF\",\"loginTime\":\"\(loginTime)\",\"isForceChange\":\"false\",\"serverName\":\"AgentGateway\",\"timeRemaining\":\"\"}"
+        )
         answer.setGUID = guid
         if options.sendPlainGuidHeader { answer.plainGuidHeader = guid }
         if options.requireCookie { answer.setCookie = cookie + "; Path=/; HttpOnly; Secure" }

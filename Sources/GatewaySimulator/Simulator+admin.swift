@@ -49,7 +49,8 @@ extension Simulator {
                 throw HTTPError(.badRequest, message: "give retcode, http, reset, garbage or delayMs")
             }
             await gateway.addFault(
-                FaultRule(operation: json["operation"] as? String, agentID: json["agentId"] as? String, action: action, times: json["times"] as? Int ?? 1))
+                FaultRule(
+                    operation: json["operation"] as? String, agentID: json["agentId"] as? String, action: action, times: json["times"] as? Int ?? 1))
             return Response(status: .created)
         }
         router.get("/__sim/agents/:id") { _, context in

@@ -36,7 +36,9 @@ extension Simulator {
                 let started = await gateway.beginResetSkill(id, guid: guid, cookie: cookie)
                 if let answer = started.answer { return (answer, started.guidState) }
                 let query = request.uri.queryParameters
-                let skillid = query["skillid"].map { String($0).replacingOccurrences(of: "%3B", with: ";").replacingOccurrences(of: "%3b", with: ";") }
+                let skillid = query["skillid"].map {
+                    String($0).replacingOccurrences(of: "%3B", with: ";").replacingOccurrences(of: "%3b", with: ";")
+                }
                 let answer = await gateway.finishResetSkill(
                     id, autoflag: context.parameters.get("autoflag") ?? "", skillid: skillid,
                     phonelinkage: query["phonelinkage"].map(String.init))
@@ -123,7 +125,9 @@ extension Simulator {
         case .httpStatus(let status)?:
             entry.httpStatus = status
             _ = await gateway.record(entry)
-            return Response(status: .init(code: status), headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html>error \(status)</html>")))
+            return Response(
+                status: .init(code: status), headers: [.contentType: "text/html"],
+                body: .init(byteBuffer: ByteBuffer(string: "<html>error \(status)</html>")))
         case .garbage?:
             entry.retcode = "garbage"
             _ = await gateway.record(entry)
@@ -135,23 +139,27 @@ extension Simulator {
         case .hugeBody(let size)?:
             entry.retcode = "huge"
             _ = await gateway.record(entry)
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(contentLength: size) { writer in
-                var left = size
-                while left > 0 {
-                    let piece = min(left, 65_536)
-                    try await writer.write(ByteBuffer(repeating: UInt8(ascii: " "), count: piece))
-                    left -= piece
-                }
-            })
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(contentLength: size) { writer in
+                    var left = size
+                    while left > 0 {
+                        let piece = min(left, 65_536)
+                        try await writer.write(ByteBuffer(repeating: UInt8(ascii: " "), count: piece))
+                        left -= piece
+                    }
+                })
         case .trickle?:
             entry.retcode = "trickle"
             _ = await gateway.record(entry)
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(contentLength: 600) { writer in
-                for _ in 0..<600 {
-                    try await writer.write(ByteBuffer(string: " "))
-                    try await Task.sleep(for: .milliseconds(100))
-                }
-            })
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(contentLength: 600) { writer in
+                    for _ in 0..<600 {
+                        try await writer.write(ByteBuffer(string: " "))
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                })
         case .lostAnswer?:
             let (answer, _) = try await work(id, guid, cookie)
             entry.retcode = answer.retcode
@@ -179,7 +187,14 @@ extension Simulator {
             (chaos.noRight, .retcode("000-003")), (chaos.notSignedIn, .retcode("100-006")),
             (chaos.operationFailed, .retcode("100-007")), (chaos.switchingOver, .retcode("000-004")),
             (chaos.connectionReset, .reset),
-            (chaos.slowAnswer, .delay(.milliseconds(Int64.random(in: 1...max(1, chaos.maxDelay.components.seconds * 1000 + chaos.maxDelay.components.attoseconds / 1_000_000_000_000_000))))),
+            (
+                chaos.slowAnswer,
+                .delay(
+                    .milliseconds(
+                        Int64.random(
+                            in: 1...max(1, chaos.maxDelay.components.seconds * 1000 + chaos.maxDelay.components.attoseconds / 1_000_000_000_000_000)))
+                )
+            ),
         ]
         for (probability, action) in table {
             if roll < probability { return action }
@@ -190,10 +205,12 @@ extension Simulator {
 
     /// A response whose body never completes: the client sees the connection close mid-answer.
     static func droppedConnection() -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(contentLength: 1000) { writer in
-            try await writer.write(ByteBuffer(string: "{\"message\":"))
-            throw CancellationError()
-        })
+        Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: .init(contentLength: 1000) { writer in
+                try await writer.write(ByteBuffer(string: "{\"message\":"))
+                throw CancellationError()
+            })
     }
 
     /// HTTP 200, JSON envelope, `Set-GUID`/`Guid`/`Set-Cookie` headers as the answer asks (PROTOCOL.md §1.3, §2.1).

@@ -2,14 +2,14 @@ import GatewayClient
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
-import NIOSSL
 public import Logging
 import Metrics
 import NIOConcurrencyHelpers
-import UnixSignals
+import NIOSSL
 public import Prometheus
 public import ServiceLifecycle
 public import ShimCore
+import UnixSignals
 
 /// The whole daemon as one `Service`: the API listener, the optional metrics
 /// listener, the per-agent sessions and their poll loops, readiness and drain,

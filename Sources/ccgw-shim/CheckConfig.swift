@@ -15,7 +15,9 @@ struct CheckConfig: ParsableCommand {
     func run() throws {
         do {
             let loaded = try ConfigLoader().load(path: config)
-            print("config OK: gateway \(loaded.config.gateway.url) (\(loaded.config.gateway.authMode)), \(loaded.config.agents.count) agent(s), listening on \(loaded.config.listen.host):\(loaded.config.listen.port)")
+            print(
+                "config OK: gateway \(loaded.config.gateway.url) (\(loaded.config.gateway.authMode)), \(loaded.config.agents.count) agent(s), listening on \(loaded.config.listen.host):\(loaded.config.listen.port)"
+            )
         } catch {
             FileHandle.standardError.write(Data("ccgw-shim: \(error)\n".utf8))
             throw ExitCode(1)

@@ -1,11 +1,11 @@
 import ArgumentParser
-import UnixSignals
 import Foundation
 import GatewaySimulator
-import ServiceLifecycle
 import Logging
+import ServiceLifecycle
 import ShimCore
 import ShimServer
+import UnixSignals
 
 /// `ccgw-shim demo`: the bundled CC-Gateway simulator (HTTPS, private CA) and
 /// the shim in front of it, on loopback, until Ctrl-C.

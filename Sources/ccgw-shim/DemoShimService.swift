@@ -29,11 +29,13 @@ struct DemoShimService: Service {
         let levelControl = LogLevelControl(.info)
         var options = ShimRuntime.Options()
         options.onServerRunning = { port in
-            FileHandle.standardOutput.write(Data("""
-                ccgw-shim demo: simulator on https://127.0.0.1:\(gatewayPort) (private CA), shim on http://127.0.0.1:\(port). Try:
-                curl -s -X POST http://127.0.0.1:\(port)/v1/agents/1001/reset-skill -H 'Content-Type: application/json' -d '{"skills":[1,2,7]}'
+            FileHandle.standardOutput.write(
+                Data(
+                    """
+                    ccgw-shim demo: simulator on https://127.0.0.1:\(gatewayPort) (private CA), shim on http://127.0.0.1:\(port). Try:
+                    curl -s -X POST http://127.0.0.1:\(port)/v1/agents/1001/reset-skill -H 'Content-Type: application/json' -d '{"skills":[1,2,7]}'
 
-                """.utf8))
+                    """.utf8))
         }
         let runtime = try ShimRuntime(
             loaded: loaded, logger: makeLogger(loaded.config.logging, levelControl: levelControl), levelControl: levelControl, options: options)

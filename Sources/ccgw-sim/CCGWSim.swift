@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
-import UnixSignals
 import GatewaySimulator
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// `ccgw-sim`: the CC-Gateway simulator on its own, for manual tests and labs.
 @main
@@ -16,7 +16,10 @@ struct CCGWSim: AsyncParsableCommand {
     @Option(help: "Seconds a superseded GUID stays valid.") var graceSeconds: Int = 120
     @Option(help: "Long-poll hold in milliseconds.") var pollHoldMs: Int = 10_000
     @Option(help: "Agents as id:password:phone[:skill;skill], repeatable.") var agent: [String] = ["1001:demo-password-1001:70001:1;2;3;7"]
-    @Option(help: ArgumentHelp("Also configure agents FIRST-LAST (e.g. 200001-210000), each with password password-<id>, phone <id>, skills 1;2;3.", valueName: "first-last"))
+    @Option(
+        help: ArgumentHelp(
+            "Also configure agents FIRST-LAST (e.g. 200001-210000), each with password password-<id>, phone <id>, skills 1;2;3.",
+            valueName: "first-last"))
     var agentRange: String?
     @Option(help: "Write the CA certificate (PEM) to this file.") var caOut: String?
     @Flag(help: "Serve plain HTTP instead of HTTPS.") var plainHTTP = false

@@ -1,5 +1,5 @@
-import Testing
 import ShimCore
+import Testing
 
 @Suite struct AgentIDTests {
     @Test(arguments: ["101", "1001", "59999", "999999"])

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ShimCore
 
 @Suite struct ConfigParserTests {
@@ -52,9 +53,18 @@ import Testing
         ("gateway:\n  url: https://gw:8043\n  authMode: static\nsessions:\n  signInConcurrency: 0\n", "sessions.signInConcurrency", 5),
         ("gateway:\n  url: https://gw:8043\n  authMode: static\nagents:\n  - id: \"0101\"\n    phone: \"1\"\n    password: x\n", "agents[0].id", 5),
         ("gateway:\n  url: https://gw:8043\n  authMode: static\nagents:\n  - id: \"1001\"\n    phone: \"1\"\n", "agents[0]", 5),
-        ("gateway:\n  url: https://gw:8043\n  authMode: static\nagents:\n  - id: \"1001\"\n    phone: \"1\"\n    password: x\n    passwordEnv: Y\n", "agents[0]", 5),
-        ("gateway:\n  url: https://gw:8043\n  authMode: static\nagents:\n  - {id: \"1001\", phone: \"1\", password: x}\n  - {id: \"1001\", phone: \"2\", password: y}\n", "agents[1].id", 6),
-        ("gateway:\n  url: https://gw:8043\n  authMode: static\nagents:\n  - {id: \"1001\", phone: \"1\", password: x, signIn: {password: y}}\n", "agents[0].signIn.password", 5),
+        (
+            "gateway:\n  url: https://gw:8043\n  authMode: static\nagents:\n  - id: \"1001\"\n    phone: \"1\"\n    password: x\n    passwordEnv: Y\n",
+            "agents[0]", 5
+        ),
+        (
+            "gateway:\n  url: https://gw:8043\n  authMode: static\nagents:\n  - {id: \"1001\", phone: \"1\", password: x}\n  - {id: \"1001\", phone: \"2\", password: y}\n",
+            "agents[1].id", 6
+        ),
+        (
+            "gateway:\n  url: https://gw:8043\n  authMode: static\nagents:\n  - {id: \"1001\", phone: \"1\", password: x, signIn: {password: y}}\n",
+            "agents[0].signIn.password", 5
+        ),
         ("gateway: [1, 2\n", "", 2),
         ("", "", nil),
     ])

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ShimCore
 
 @Suite struct JSONParserTests {

@@ -1,5 +1,5 @@
-import Testing
 import ShimCore
+import Testing
 
 @Suite struct ProtocolTests {
     let agent = AgentID("1001")!
@@ -13,9 +13,15 @@ import ShimCore
         #expect(
             GatewayOperation.resetSkill(agent, .skills([3, 7, 12]), phoneLinkage: false).pathAndQuery
                 == "/agentgateway/resource/onlineagent/1001/resetskill/false?skillid=3;7;12&phonelinkage=0")
-        #expect(GatewayOperation.resetSkill(agent, .skills([]), phoneLinkage: nil).pathAndQuery == "/agentgateway/resource/onlineagent/1001/resetskill/false?skillid=")
-        #expect(GatewayOperation.resetSkill(agent, .allConfigured, phoneLinkage: nil).pathAndQuery == "/agentgateway/resource/onlineagent/1001/resetskill/true")
-        #expect(GatewayOperation.resetSkill(agent, .allConfigured, phoneLinkage: true).pathAndQuery == "/agentgateway/resource/onlineagent/1001/resetskill/true?phonelinkage=1")
+        #expect(
+            GatewayOperation.resetSkill(agent, .skills([]), phoneLinkage: nil).pathAndQuery
+                == "/agentgateway/resource/onlineagent/1001/resetskill/false?skillid=")
+        #expect(
+            GatewayOperation.resetSkill(agent, .allConfigured, phoneLinkage: nil).pathAndQuery
+                == "/agentgateway/resource/onlineagent/1001/resetskill/true")
+        #expect(
+            GatewayOperation.resetSkill(agent, .allConfigured, phoneLinkage: true).pathAndQuery
+                == "/agentgateway/resource/onlineagent/1001/resetskill/true?phonelinkage=1")
         #expect(GatewayOperation.login(agent).method == "PUT" && !GatewayOperation.login(agent).needsGUID)
         #expect(GatewayOperation.logout(agent).method == "DELETE" && GatewayOperation.logout(agent).needsGUID)
     }

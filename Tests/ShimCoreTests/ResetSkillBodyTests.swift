@@ -1,5 +1,5 @@
-import Testing
 import ShimCore
+import Testing
 
 @Suite struct ResetSkillBodyTests {
     let agent = AgentID("1001")!

@@ -8,23 +8,24 @@ struct SessionMachineTests {
         return GatewayAnswer(status: status, body: Array(body.utf8), contentType: nil, newGUID: guid, setCookies: [])
     }
 
-    @Test(arguments: [
-        ("0", 200, ResetSkillRecovery.Step.finish(.succeeded)),
-        ("000-002", 200, .finish(.rejected("000-002"))),
-        ("100-011", 200, .finish(.rejected("100-011"))),
-        ("000-003", 200, .refreshGUIDAndReplay),
-        ("100-006", 200, .signInAgainAndReplay),
-        ("100-008", 200, .signInAgainAndReplay),
-        ("105-006", 200, .signInAgainAndReplay),
-        ("100-007", 200, .retry),
-        ("000-004", 200, .retry),
-        ("000-007", 200, .retry),
-        ("100-009", 200, .finish(.failed)),
-        ("100-002", 200, .finish(.failed)),
-        (nil, 200, .finish(.failed)),
-        ("0", 503, .retry),
-        ("0", 404, .finish(.failed)),
-    ] as [(String?, Int, ResetSkillRecovery.Step)])
+    @Test(
+        arguments: [
+            ("0", 200, ResetSkillRecovery.Step.finish(.succeeded)),
+            ("000-002", 200, .finish(.rejected("000-002"))),
+            ("100-011", 200, .finish(.rejected("100-011"))),
+            ("000-003", 200, .refreshGUIDAndReplay),
+            ("100-006", 200, .signInAgainAndReplay),
+            ("100-008", 200, .signInAgainAndReplay),
+            ("105-006", 200, .signInAgainAndReplay),
+            ("100-007", 200, .retry),
+            ("000-004", 200, .retry),
+            ("000-007", 200, .retry),
+            ("100-009", 200, .finish(.failed)),
+            ("100-002", 200, .finish(.failed)),
+            (nil, 200, .finish(.failed)),
+            ("0", 503, .retry),
+            ("0", 404, .finish(.failed)),
+        ] as [(String?, Int, ResetSkillRecovery.Step)])
     func firstAnswer(retcode: String?, status: Int, step: ResetSkillRecovery.Step) {
         var recovery = ResetSkillRecovery(maxTransientRetries: 3)
         #expect(recovery.next(after: Self.answer(retcode, status: status), canWait: true) == step)

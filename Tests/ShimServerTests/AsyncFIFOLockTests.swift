@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import Testing
+
 @testable import ShimServer
 
 /// The per-agent lock: one holder, handed over in arrival order, cancellable while waiting.

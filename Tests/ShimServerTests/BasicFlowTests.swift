@@ -6,7 +6,8 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct BasicFlowTests {
     @Test(arguments: [SimulatorOptions.AuthMode.static, .dynamic])
     func signsInAndResetsSkills(mode: SimulatorOptions.AuthMode) async throws {
-        try await withHarness(simulator: testSimulatorOptions(mode), yaml: { testShimYAML(gatewayURL: $0, caFile: $1, authMode: mode.rawValue) }) { (h: Harness) async throws in
+        try await withHarness(simulator: testSimulatorOptions(mode), yaml: { testShimYAML(gatewayURL: $0, caFile: $1, authMode: mode.rawValue) }) {
+            (h: Harness) async throws in
             let reply = try await h.resetSkill("1001", #"{"skills":[7,1,9]}"#)
             #expect(reply.status == 200)
             #expect(reply.json?["agentId"] == "1001")
@@ -32,11 +33,12 @@ import Testing
             #expect(try await h.resetSkill("1001", #"{"allConfiguredSkills":true,"phoneLinkage":true}"#).status == 200)
             #expect(try await h.resetSkill("1001", #"{"skills":[3,3,2],"phoneLinkage":false}"#).status == 200)
             let resets = await h.journal("resetSkill")
-            #expect(resets.map(\.path) == [
-                "/agentgateway/resource/onlineagent/1001/resetskill/false",
-                "/agentgateway/resource/onlineagent/1001/resetskill/true",
-                "/agentgateway/resource/onlineagent/1001/resetskill/false",
-            ])
+            #expect(
+                resets.map(\.path) == [
+                    "/agentgateway/resource/onlineagent/1001/resetskill/false",
+                    "/agentgateway/resource/onlineagent/1001/resetskill/true",
+                    "/agentgateway/resource/onlineagent/1001/resetskill/false",
+                ])
             #expect(resets.map(\.query) == ["skillid=", "phonelinkage=1", "skillid=3;2&phonelinkage=0"])
             #expect(resets.map(\.joinedSkills) == [[], [1, 2, 3, 7], [2, 3]])
         }

@@ -25,7 +25,8 @@ import Testing
         let stderr: String
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], until: ((Process) async throws -> Void)? = nil) async throws -> Result {
+    static func run(_ arguments: [String], environment: [String: String] = [:], until: ((Process) async throws -> Void)? = nil) async throws -> Result
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -39,7 +40,8 @@ import Testing
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     func writeTemporary(_ text: String) throws -> String {
@@ -53,7 +55,8 @@ import Testing
     }
 
     @Test func checkConfigAcceptsAGoodConfig() async throws {
-        let path = try writeTemporary("gateway: {url: \"https://gw:8043\", authMode: static}\nagents:\n  - {id: \"1001\", phone: \"1\", passwordEnv: CCGW_BIN_TEST_PW}\n")
+        let path = try writeTemporary(
+            "gateway: {url: \"https://gw:8043\", authMode: static}\nagents:\n  - {id: \"1001\", phone: \"1\", passwordEnv: CCGW_BIN_TEST_PW}\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let result = try await Self.run(["check-config", "--config", path], environment: ["CCGW_BIN_TEST_PW": "x"])
         #expect(result.status == 0)
@@ -62,7 +65,10 @@ import Testing
 
     @Test(arguments: [
         ("gateway: {url: \"https://gw:8043\", authMode: static, pollTimout: 1s}\n", "gateway.pollTimout (line 1)"),
-        ("gateway: {url: \"https://gw:8043\", authMode: static}\nagents:\n  - {id: \"1001\", phone: \"1\", passwordEnv: CCGW_UNSET_VAR_X}\n", "agents[0].passwordEnv"),
+        (
+            "gateway: {url: \"https://gw:8043\", authMode: static}\nagents:\n  - {id: \"1001\", phone: \"1\", passwordEnv: CCGW_UNSET_VAR_X}\n",
+            "agents[0].passwordEnv"
+        ),
         ("gateway: {url: \"https://gw:8043\", authMode: sometimes}\n", "gateway.authMode"),
     ])
     func checkConfigNamesTheKeyInOneLine(yaml: String, fragment: String) async throws {

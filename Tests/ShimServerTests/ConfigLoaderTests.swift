@@ -1,6 +1,7 @@
 import Foundation
 import ShimCore
 import Testing
+
 @testable import ShimServer
 
 /// Secrets and files the config points at: read at start, errors name the key.

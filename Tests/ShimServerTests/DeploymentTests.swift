@@ -28,14 +28,18 @@ import Yams
         let config = try ConfigParser.parse(yaml: try #require(data["config.yaml"]))
 
         // Ports: the API on loopback at the default port, probes and scrapes on the ops listener.
-        let ports = Dictionary(uniqueKeysWithValues: try #require(sidecar["ports"] as? [[String: Any]]).map { ($0["name"] as! String, $0["containerPort"] as! Int) })
+        let ports = Dictionary(
+            uniqueKeysWithValues: try #require(sidecar["ports"] as? [[String: Any]]).map { ($0["name"] as! String, $0["containerPort"] as! Int) })
         #expect(ports["api"] == config.listen.port)
         #expect(config.listen.port == ShimConfig.Listen().port)
         #expect(config.listen.host == "127.0.0.1")
         let ops = try #require(config.metrics.listen)
         #expect(ports["ops"] == ops.port)
         #expect(ops.host == "0.0.0.0")
-        for (probe, path) in [("readinessProbe", HealthRoutes.readinessPath), ("livenessProbe", HealthRoutes.livenessPath), ("startupProbe", HealthRoutes.readinessPath)] {
+        for (probe, path) in [
+            ("readinessProbe", HealthRoutes.readinessPath), ("livenessProbe", HealthRoutes.livenessPath),
+            ("startupProbe", HealthRoutes.readinessPath),
+        ] {
             let httpGet = try #require((sidecar[probe] as? [String: Any])?["httpGet"] as? [String: Any])
             #expect(httpGet["path"] as? String == path)
             #expect(httpGet["port"] as? String == "ops")
@@ -45,7 +49,10 @@ import Yams
         #expect(annotations["prometheus.io/path"] == HealthRoutes.metricsPath)
 
         // Files: the config where the binary looks by default, passwords from the Secret's keys.
-        let mounts = Dictionary(uniqueKeysWithValues: try #require(sidecar["volumeMounts"] as? [[String: Any]]).map { ($0["name"] as! String, $0["mountPath"] as! String) })
+        let mounts = Dictionary(
+            uniqueKeysWithValues: try #require(sidecar["volumeMounts"] as? [[String: Any]]).map {
+                ($0["name"] as! String, $0["mountPath"] as! String)
+            })
         let args = try #require(sidecar["args"] as? [String])
         let configPath = try #require(args.firstIndex(of: "--config").map { args[$0 + 1] })
         #expect(configPath == ShimDefaults.configPath)

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ShimCore
 import Testing
+
 @testable import ShimServer
 
 @Suite struct LineLogHandlerTests {

@@ -3,6 +3,7 @@ import Hummingbird
 import ShimCore
 import Testing
 import Yams
+
 @testable import ShimServer
 
 /// docs/openapi.yaml describes exactly the routes the router serves.
@@ -24,7 +25,7 @@ import Yams
         }
         let router = buildRouter(
             registry: SessionRegistry([]), requestTimeout: .seconds(1), readiness: Readiness(), drainSignal: DrainSignal(),
-            metrics: ShimMetrics(factory: TestMetricsFactory()), metricsEndpoint: nil,
+            metrics: ShimMetrics(factory: makeTestMetricsFactory()), metricsEndpoint: nil,
             authenticator: CallerAuthenticator(clients: [], tokens: [:]), limits: .init())
         let routed = Set(router.routes.map { "\($0.method) \($0.path)" })
         let served = Set(apiRoutes.map { "\($0.method) \($0.path)" })

@@ -2,12 +2,14 @@ import Foundation
 import GatewaySimulator
 import ShimCore
 import Testing
+
 @testable import ShimServer
 
 /// Readiness, drain, metrics, systemd notification and reload (issue #3).
 @Suite(.timeLimit(.minutes(1))) struct OperationsTests {
     @Test func readinessTurns503AtOnceOnShutdownWhileTheShimKeepsServing() async throws {
-        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1) + "\nshutdown: {drainDelay: 3s, timeout: 2s}\n" }) { (h: Harness) async throws in
+        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1) + "\nshutdown: {drainDelay: 3s, timeout: 2s}\n" }) {
+            (h: Harness) async throws in
             #expect(try await h.request("GET", "/readyz").status == 200)
             await h.beginStop()
             try await Task.sleep(for: .milliseconds(150))
@@ -23,7 +25,9 @@ import Testing
     }
 
     @Test func requestsOutlivingTheDrainTimeoutGet503() async throws {
-        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1, requestTimeout: "10s") + "\nshutdown: {drainDelay: 0s, timeout: 300ms}\n" }) { (h: Harness) async throws in
+        try await withHarness(yaml: {
+            testShimYAML(gatewayURL: $0, caFile: $1, requestTimeout: "10s") + "\nshutdown: {drainDelay: 0s, timeout: 300ms}\n"
+        }) { (h: Harness) async throws in
             #expect(try await h.resetSkill().status == 200)
             await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .delay(.seconds(3))))
             async let slow = h.resetSkill()
@@ -79,7 +83,9 @@ import Testing
     }
 
     @Test func metricsCanHaveTheirOwnListener() async throws {
-        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1) + "\nmetrics: {listen: {host: 127.0.0.1, port: 0}, agentLabel: true}\n" }) { (h: Harness) async throws in
+        try await withHarness(yaml: {
+            testShimYAML(gatewayURL: $0, caFile: $1) + "\nmetrics: {listen: {host: 127.0.0.1, port: 0}, agentLabel: true}\n"
+        }) { (h: Harness) async throws in
             #expect(try await h.resetSkill().status == 200)
             let port = try #require(h.metricsPort)
             let scrape = try await h.request("GET", "/metrics", port: port)
@@ -133,8 +139,12 @@ import Testing
             let original = try String(contentsOfFile: h.configPath, encoding: .utf8)
             // Remove 1003, add a new agent 1004 (known to the simulator as 1002's twin), change 1001's phone,
             // raise the log level, and change the listen port (needs a restart).
-            var edited = original
-                .replacingOccurrences(of: #"  - {id: "1003", phone: "70003", password: "pw-1003-Secret!"}"#, with: #"  - {id: "1004", phone: "70004", password: "pw-1004"}"#)
+            var edited =
+                original
+                .replacingOccurrences(
+                    of: #"  - {id: "1003", phone: "70003", password: "pw-1003-Secret!"}"#,
+                    with: #"  - {id: "1004", phone: "70004", password: "pw-1004"}"#
+                )
                 .replacingOccurrences(of: #"{id: "1001", phone: "70001""#, with: #"{id: "1001", phone: "70009""#)
                 .replacingOccurrences(of: "level: trace", with: "level: warning")
             edited = edited.replacingOccurrences(of: "port: 0}", with: "port: 1}")
@@ -180,7 +190,8 @@ import Testing
         try Data("from-credential\n".utf8).write(to: directory.appendingPathComponent("agent-1001"))
         var loader = ConfigLoader()
         loader.secrets.environment = { $0 == "CREDENTIALS_DIRECTORY" ? directory.path : nil }
-        let yaml = "gateway: {url: \"https://gw:8043\", authMode: static}\nagents:\n  - {id: \"1001\", phone: \"1\", passwordCredential: agent-1001}\n"
+        let yaml =
+            "gateway: {url: \"https://gw:8043\", authMode: static}\nagents:\n  - {id: \"1001\", phone: \"1\", passwordCredential: agent-1001}\n"
         #expect(try loader.load(yaml: yaml).passwords[AgentID("1001")!] == "from-credential")
         loader.secrets.environment = { _ in nil }
         #expect {

@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import ShimCore
 import Testing
+
 @testable import GatewayClient
 
 /// Held polls are timed by one shared sweep (`LongCallWatch`) rather than a timer each.
@@ -28,7 +29,8 @@ import Testing
     /// A poll the gateway holds past `pollTimeout` is given up as a timeout, and the
     /// session carries on polling.
     @Test func pollHeldPastPollTimeoutIsATimeout() async throws {
-        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1).replacingOccurrences(of: "pollTimeout: 3s", with: "pollTimeout: 1s") }) {
+        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1).replacingOccurrences(of: "pollTimeout: 3s", with: "pollTimeout: 1s") })
+        {
             (h: Harness) async throws in
             #expect(try await h.resetSkill().status == 200)
             await h.gateway.addFault(FaultRule(operation: "getAgentEvent", agentID: "1001", action: .delay(.seconds(4))))

@@ -51,9 +51,12 @@ import Testing
 
     @Test func everyResetSkillCallLogsOneLine() async throws {
         try await withHarness { (h: Harness) async throws in
-            _ = try await h.resetSkill("1001", #"{"skills":[3,7]}"#, headers: [("X-Request-Id", "req-1"), ("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")])
+            _ = try await h.resetSkill(
+                "1001", #"{"skills":[3,7]}"#,
+                headers: [("X-Request-Id", "req-1"), ("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")])
             _ = try await h.resetSkill("1001", #"{"skills":"x"}"#, headers: [("X-Request-Id", "req-2")])
-            _ = try await h.request("POST", "/agentgateway/resource/onlineagent/1001/resetskill/true?phonelinkage=1", headers: [("X-Request-Id", "req-3")])
+            _ = try await h.request(
+                "POST", "/agentgateway/resource/onlineagent/1001/resetskill/true?phonelinkage=1", headers: [("X-Request-Id", "req-3")])
             let lines = h.logs.lines(withMessage: "resetSkill").compactMap { try? JSONParser.parse($0) }
             #expect(lines.count == 3)
             let first = lines.first { $0["request.id"] == "req-1" }

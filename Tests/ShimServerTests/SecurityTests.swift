@@ -1,9 +1,10 @@
 import Foundation
+import GatewaySimulator
 import HTTPTypes
 import HummingbirdTesting
-import GatewaySimulator
 import ShimCore
 import Testing
+
 @testable import ShimServer
 
 /// Caller authentication and authorization, limits, and the upstream/inbound TLS options (issue #4).
@@ -61,7 +62,10 @@ import Testing
             #expect(list.status == .ok)
             #expect(list.text.contains("\"1001\"") && !list.text.contains("\"1002\"") && !list.text.contains("\"1003\""))
             #expect(try await h.request(.get, "/healthz").status == .ok)  // probes need no token
-            let line = try #require(shim.logs.lines(withMessage: "resetSkill").compactMap { try? JSONParser.parse($0) }.first { $0["agent.id"] == "1002" && $0["http.status"] == "200" })
+            let line = try #require(
+                shim.logs.lines(withMessage: "resetSkill").compactMap { try? JSONParser.parse($0) }.first {
+                    $0["agent.id"] == "1002" && $0["http.status"] == "200"
+                })
             #expect(line["client"] == "supervisor")
             for entry in shim.logs.all { #expect(!entry.contains("crm-token") && !entry.contains("supervisor-token")) }
         }
@@ -84,7 +88,9 @@ import Testing
         let loaded = try ConfigLoader().load(yaml: base + "allowUnauthenticated: true\n")
         #expect(loaded.warnings.contains { $0.contains("allowUnauthenticated") })
         #expect(AgentScope.parse(["*"]) == .success(.all))
-        #expect(AgentScope.parse(["1000-1999", "2500"]).map { $0.allows(AgentID("1500")!) && $0.allows(AgentID("2500")!) && !$0.allows(AgentID("2000")!) } == .success(true))
+        #expect(
+            AgentScope.parse(["1000-1999", "2500"]).map { $0.allows(AgentID("1500")!) && $0.allows(AgentID("2500")!) && !$0.allows(AgentID("2000")!) }
+                == .success(true))
         #expect(AgentScope.parse(["1999-1000"]) == .failure(.init(index: 0)))
         #expect(AgentScope.parse(["1001", "x"]) == .failure(.init(index: 1)))
     }
@@ -92,12 +98,14 @@ import Testing
     @Test func sharedSecretFilesAreWarnedAbout() throws {
         let open = try Self.tokenFile("pw", mode: 0o644)
         defer { try? FileManager.default.removeItem(atPath: open) }
-        let loaded = try ConfigLoader().load(yaml: "gateway: {url: \"https://gw:8043\", authMode: static}\nagents:\n  - {id: \"1001\", phone: \"1\", passwordFile: \(open)}\n")
+        let loaded = try ConfigLoader().load(
+            yaml: "gateway: {url: \"https://gw:8043\", authMode: static}\nagents:\n  - {id: \"1001\", phone: \"1\", passwordFile: \(open)}\n")
         #expect(loaded.warnings == ["agents[0].passwordFile: \(open) is readable by its group or others; chmod 600 it"])
     }
 
     @Test func perAgentQueueAndInFlightLimitsAnswer503() async throws {
-        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1) + "\nlimits: {maxInFlight: 4, maxQueuedPerAgent: 1}\n" }) { (h: Harness) async throws in
+        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1) + "\nlimits: {maxInFlight: 4, maxQueuedPerAgent: 1}\n" }) {
+            (h: Harness) async throws in
             #expect(try await h.resetSkill("1001").status == 200)
             await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .delay(.milliseconds(600)), times: nil))
             let statuses = try await withThrowingTaskGroup(of: Harness.Reply.self) { group in
@@ -132,9 +140,12 @@ import Testing
     }
 
     @Test func serverNameVerifiesAGatewayAddressedByIP() async throws {
-        try await withHarness(certificateHosts: ["gateway.example"], yaml: {
-            testShimYAML(gatewayURL: $0, caFile: $1).replacingOccurrences(of: "  caFile:", with: "  serverName: gateway.example\n  caFile:")
-        }) { (h: Harness) async throws in
+        try await withHarness(
+            certificateHosts: ["gateway.example"],
+            yaml: {
+                testShimYAML(gatewayURL: $0, caFile: $1).replacingOccurrences(of: "  caFile:", with: "  serverName: gateway.example\n  caFile:")
+            }
+        ) { (h: Harness) async throws in
             #expect(try await h.resetSkill().status == 200)
         }
     }

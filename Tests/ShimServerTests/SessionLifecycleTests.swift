@@ -3,6 +3,7 @@ import GatewaySimulator
 import Logging
 import ShimCore
 import Testing
+
 @testable import ShimServer
 
 /// Polling, rotation, single-flight sign-in and shutdown, against the simulator's timers.
@@ -35,7 +36,8 @@ import Testing
     @Test func staticModeKeepsOneGUID() async throws {
         var options = testSimulatorOptions(.static)
         options.pollHold = .milliseconds(100)
-        try await withHarness(simulator: options, yaml: { testShimYAML(gatewayURL: $0, caFile: $1, authMode: "static") }) { (h: Harness) async throws in
+        try await withHarness(simulator: options, yaml: { testShimYAML(gatewayURL: $0, caFile: $1, authMode: "static") }) {
+            (h: Harness) async throws in
             for _ in 0..<5 {
                 #expect(try await h.resetSkill().status == 200)
                 try await Task.sleep(for: .milliseconds(100))
@@ -124,10 +126,13 @@ import Testing
         var options = testSimulatorOptions()
         // Long enough that two sign-ins overlap even when the suite loads the machine.
         options.faults = [FaultRule(operation: "login", action: .delay(.milliseconds(700)), times: nil)]
-        try await withHarness(simulator: options, yaml: {
-            testShimYAML(gatewayURL: $0, caFile: $1, signInAtStartup: true)
-                .replacingOccurrences(of: "  pollInterval:", with: "  signInConcurrency: 2\n  pollInterval:")
-        }) { (h: Harness) async throws in
+        try await withHarness(
+            simulator: options,
+            yaml: {
+                testShimYAML(gatewayURL: $0, caFile: $1, signInAtStartup: true)
+                    .replacingOccurrences(of: "  pollInterval:", with: "  signInConcurrency: 2\n  pollInterval:")
+            }
+        ) { (h: Harness) async throws in
             for _ in 0..<200 where await h.gateway.liveGUIDs().count < 3 { try await Task.sleep(for: .milliseconds(20)) }
             for id in ["1001", "1002", "1003"] { #expect(await h.gateway.isSignedIn(id)) }
             #expect(await h.gateway.peakConcurrency("login") == 2)
@@ -158,6 +163,6 @@ import Testing
         let client = try GatewayHTTPClientForTest.make(config)
         return AgentSession(
             agent: config.agents[0], password: "x", gateway: client, settings: SessionSettings(config: config),
-            pollers: PollerLauncher(), metrics: ShimMetrics(factory: TestMetricsFactory()), logger: .init(label: "test"))
+            pollers: PollerLauncher(), metrics: ShimMetrics(factory: makeTestMetricsFactory()), logger: .init(label: "test"))
     }
 }

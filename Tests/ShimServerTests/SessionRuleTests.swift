@@ -2,6 +2,7 @@ import HTTPTypes
 import HummingbirdTesting
 import ShimCore
 import Testing
+
 @testable import ShimServer
 
 /// The session's recovery rules (PROTOCOL.md §10.4, issue #2's table) against an

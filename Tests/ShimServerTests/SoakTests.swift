@@ -2,11 +2,11 @@ import AsyncHTTPClient
 import Foundation
 import GatewaySimulator
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import ShimCore
-import NIOConcurrencyHelpers
 import Testing
 
 /// Fault-injection soak (issue #4): the real shim binary in front of the simulator
@@ -19,7 +19,9 @@ import Testing
     @Test func nothingIsLostUnderChaos() async throws {
         let seconds = Double(ProcessInfo.processInfo.environment["SOAK_SECONDS"] ?? "") ?? 5
         let quiet = Logger(label: "soak", factory: { _ in SwiftLogNoOpLogHandler() })
-        let agents = (0..<Self.agentCount).map { SimulatorOptions.Agent(id: "\(2001 + $0)", password: "soak-pw-\($0)-secret", phone: "7\(2001 + $0)", skills: Array(1...50)) }
+        let agents = (0..<Self.agentCount).map {
+            SimulatorOptions.Agent(id: "\(2001 + $0)", password: "soak-pw-\($0)-secret", phone: "7\(2001 + $0)", skills: Array(1...50))
+        }
         var options = SimulatorOptions(agents: agents)
         options.authMode = .dynamic
         options.rotationInterval = .milliseconds(200)
@@ -34,7 +36,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let caFile = directory.appendingPathComponent("ca.pem").path
         try Data(simulator.certificateAuthority!.caCertificatePEM.utf8).write(to: URL(fileURLWithPath: caFile))
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)))
+        let client = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)))
 
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await simGroup.run() }
@@ -153,7 +157,6 @@ import Testing
         try await client.shutdown()
     }
 
-
     /// VmRSS of a process, in KiB.
     static func rss(of pid: Int32) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
@@ -173,7 +176,11 @@ final class SoakTally: Sendable {
 
     private let state = NIOLockedValueBox(State())
 
-    func nextSkill() -> Int { state.withLockedValue { $0.sequence += 1; return $0.sequence } }
+    func nextSkill() -> Int {
+        state.withLockedValue {
+            $0.sequence += 1; return $0.sequence
+        }
+    }
     func record(skill: Int, status: Int) { state.withLockedValue { $0.results.append((skill, status)) } }
     func clientError() { state.withLockedValue { $0.clientErrors += 1 } }
     func setWarmRSS(_ value: Int?) { state.withLockedValue { $0.warmRSS = value } }

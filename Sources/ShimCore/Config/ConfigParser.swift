@@ -85,7 +85,9 @@ public enum ConfigParser {
         if !config.listen.isLoopback, config.clients.isEmpty, !config.allowUnauthenticated {
             throw ConfigError(
                 key: "clients", line: nil,
-                problem: "listen.host \(config.listen.host) is reachable from other machines but no clients are configured; add clients (bearer tokens) or set allowUnauthenticated: true")
+                problem:
+                    "listen.host \(config.listen.host) is reachable from other machines but no clients are configured; add clients (bearer tokens) or set allowUnauthenticated: true"
+            )
         }
         config.agents = try parseList(
             top, key: "agents", example: "- id: ...", identity: ("id", \.id.rawValue, "agent"), parse: parseAgent)
@@ -222,7 +224,10 @@ public enum ConfigParser {
             throw reader.fail("name", "must be letters, digits, '-', '_' or '.' (at most 64)")
         }
         var sources: [SecretSource] = []
-        for (key, make) in [("tokenFile", SecretSource.file(path:)), ("tokenEnv", SecretSource.environment(name:)), ("tokenCredential", SecretSource.credential(name:))]
+        for (key, make) in [
+            ("tokenFile", SecretSource.file(path:)), ("tokenEnv", SecretSource.environment(name:)),
+            ("tokenCredential", SecretSource.credential(name:)),
+        ]
         where reader.has(key) {
             guard let value = try reader.string(key), !value.isEmpty else { throw reader.fail(key, "must not be empty") }
             sources.append(make(value))
@@ -233,7 +238,8 @@ public enum ConfigParser {
                 problem: sources.isEmpty ? "needs one of tokenFile, tokenEnv or tokenCredential" : "has more than one token source; keep exactly one")
         }
         guard case .sequence(let list)? = reader.node("agents") else {
-            throw ConfigError(key: "\(path).agents", line: reader.line, problem: "is required: a list of agent ids, ranges like \"1000-1999\", or \"*\"")
+            throw ConfigError(
+                key: "\(path).agents", line: reader.line, problem: "is required: a list of agent ids, ranges like \"1000-1999\", or \"*\"")
         }
         let entries = list.map { $0.scalar?.string ?? "" }
         switch AgentScope.parse(entries) {

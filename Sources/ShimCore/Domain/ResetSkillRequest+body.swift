@@ -104,10 +104,12 @@ extension ResetSkillRequest {
     /// (letters, digits, `_`, `-`, `.`; at most 40) is echoed, so an error body
     /// never repeats arbitrary input such as a pasted secret or a control character.
     static func printable(_ text: String) -> String {
-        let isIdentifier = !text.isEmpty && text.utf8.count <= 40 && text.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
-        }
+        let isIdentifier =
+            !text.isEmpty && text.utf8.count <= 40
+            && text.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+            }
         return isIdentifier ? text : "(a field name that is not a plain identifier)"
     }
 }

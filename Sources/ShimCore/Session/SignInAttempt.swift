@@ -80,7 +80,8 @@ public struct SignInAttempt: Sendable {
                 takeover = reason
                 return .forceLogin(reason)
             }
-            return .fail(SessionFailure(.signedInElsewhere, "agent \(agent) is already signed in elsewhere and sessions.forceLogin is off", retcode: retcode))
+            return .fail(
+                SessionFailure(.signedInElsewhere, "agent \(agent) is already signed in elsewhere and sessions.forceLogin is off", retcode: retcode))
         case .retryLater:
             if takeRetry(canWait) { return .retry }
             return .fail(SessionFailure(.signInUnavailable, "sign-in kept failing: \(answer.summary)", retcode: retcode))

@@ -40,10 +40,14 @@ public struct ConfigLoader: Sendable {
         if let tls = config.listen.tls { _ = try PEMFile.certificates(tls.certFile, key: "listen.tls.certFile") }
         var warnings = secrets.permissionWarnings(for: config)
         if config.gateway.insecureSkipVerify {
-            warnings.append("gateway.insecureSkipVerify is on: the gateway's certificate is not checked, so anyone on the path can read agent GUIDs and passwords")
+            warnings.append(
+                "gateway.insecureSkipVerify is on: the gateway's certificate is not checked, so anyone on the path can read agent GUIDs and passwords"
+            )
         }
         if config.clients.isEmpty, !config.listen.isLoopback {
-            warnings.append("allowUnauthenticated is on and listen.host \(config.listen.host) is reachable from other machines: anyone who reaches it can reset any agent's skills")
+            warnings.append(
+                "allowUnauthenticated is on and listen.host \(config.listen.host) is reachable from other machines: anyone who reaches it can reset any agent's skills"
+            )
         }
         return Loaded(config: config, passwords: passwords, tokens: tokens, warnings: warnings)
     }

@@ -27,7 +27,9 @@ struct SecretResolver: Sendable {
             return value
         case .credential(let name):
             guard let directory = environment("CREDENTIALS_DIRECTORY"), !directory.isEmpty else {
-                throw ConfigError(key: key, line: nil, problem: "names the credential \(name), but CREDENTIALS_DIRECTORY is not set (use LoadCredential= in the unit)")
+                throw ConfigError(
+                    key: key, line: nil,
+                    problem: "names the credential \(name), but CREDENTIALS_DIRECTORY is not set (use LoadCredential= in the unit)")
             }
             return try resolve(.file(path: directory + "/" + name), key: key)
         case .file(let path):

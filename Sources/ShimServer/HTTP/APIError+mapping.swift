@@ -18,7 +18,8 @@ extension APIError {
         case .succeeded:
             return nil
         case .rejected(let retcode):
-            self.init(.badRequest, "gateway_rejected", 
+            self.init(
+                .badRequest, "gateway_rejected",
                 "the gateway rejected the request (\(retcode))\(outcome.answer.messageDetail)", retcode: retcode)
         case .sessionLost(let retcode):
             self.init(

@@ -22,7 +22,9 @@ struct DrainGate: Service {
         let settings = shutdownSettings.withLockedValue { $0 }
         logger.info(
             "shutting down: readiness is 503, draining",
-            metadata: ["shutdown.drain_delay": "\(DurationText.format(settings.drainDelay))", "shutdown.timeout": "\(DurationText.format(settings.timeout))"])
+            metadata: [
+                "shutdown.drain_delay": "\(DurationText.format(settings.drainDelay))", "shutdown.timeout": "\(DurationText.format(settings.timeout))",
+            ])
         try? await Task.sleep(for: settings.drainDelay)
         // From here the server stops accepting; in-flight requests get `timeout` to finish.
         let fire = drainSignal

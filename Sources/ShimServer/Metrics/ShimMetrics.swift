@@ -1,7 +1,7 @@
 import CoreMetrics
+import NIOConcurrencyHelpers
 import NIOCore
 import ShimCore
-import NIOConcurrencyHelpers
 
 /// Every metric the shim exports, created on one `MetricsFactory` (the process's
 /// Prometheus registry, or a private one in tests: nothing here touches the global
@@ -37,7 +37,9 @@ public final class ShimMetrics: Sendable {
         self.agentLabel = agentLabel
         // Fixed label sets exist from the start (at 0), so dashboards and alerts see them before the first event.
         for result in [SignInResult.success, .failure, .conflict] { _ = counter("ccgw_sign_ins_total", ("result", result.rawValue)) }
-        for reason in [LossReason.expired, .displaced, .forcedOut, .failover] { _ = counter("ccgw_session_losses_total", ("reason", reason.rawValue)) }
+        for reason in [LossReason.expired, .displaced, .forcedOut, .failover] {
+            _ = counter("ccgw_session_losses_total", ("reason", reason.rawValue))
+        }
         for reason in [ReplayReason.guidRefresh, .signInAgain] { _ = counter("ccgw_replays_total", ("reason", reason.rawValue)) }
         _ = counter("ccgw_guid_rotations_total")
         sessions(configured: 0, signedIn: 0, maxGUIDAge: 0)
@@ -114,7 +116,8 @@ public final class ShimMetrics: Sendable {
         let text = retcode.rawValue
         if text == "0" { return text }
         let bytes = Array(text.utf8)
-        let isCode = bytes.count == 7 && bytes[3] == UInt8(ascii: "-")
+        let isCode =
+            bytes.count == 7 && bytes[3] == UInt8(ascii: "-")
             && bytes.enumerated().allSatisfy { $0.offset == 3 || ($0.element >= 0x30 && $0.element <= 0x39) }
         return isCode ? text : "other"
     }

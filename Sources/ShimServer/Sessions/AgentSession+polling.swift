@@ -26,7 +26,8 @@ extension AgentSession {
                     failures = 0
                 case .signInAgain?:
                     let code = answer.retcode?.rawValue ?? ""
-                    logger.warning("getAgentEvent: session ended by the gateway", metadata: ["method": "getAgentEvent", "gateway.retcode": "\(code)"])
+                    logger.warning(
+                        "getAgentEvent: session ended by the gateway", metadata: ["method": "getAgentEvent", "gateway.retcode": "\(code)"])
                     invalidate(generation: generation, reason: "getAgentEvent: \(code) (signed out by the gateway)", retcode: answer.retcode)
                     return
                 case .refreshGUID?:
@@ -38,17 +39,21 @@ extension AgentSession {
                     recordError("getAgentEvent: \(answer.summary)")
                     logger.warning(
                         "getAgentEvent failed",
-                        metadata: ["method": "getAgentEvent", "gateway.retcode": "\(answer.retcode?.rawValue ?? "none")", "http.status": "\(answer.status)"])
+                        metadata: [
+                            "method": "getAgentEvent", "gateway.retcode": "\(answer.retcode?.rawValue ?? "none")", "http.status": "\(answer.status)",
+                        ])
                 }
             } catch {
                 if Task.isCancelled { return }  // shutting down
                 failures += 1
                 recordError("getAgentEvent: \(error.message)")
                 if failures == 1 || failures % 10 == 0 {
-                    logger.warning("getAgentEvent failed", metadata: ["method": "getAgentEvent", "error": "\(error.message)", "failures": "\(failures)"])
+                    logger.warning(
+                        "getAgentEvent failed", metadata: ["method": "getAgentEvent", "error": "\(error.message)", "failures": "\(failures)"])
                 }
             }
-            let pause = failures == 0
+            let pause =
+                failures == 0
                 ? settings.pollInterval
                 : max(settings.pollInterval, settings.backoff(attempt: failures, base: .milliseconds(250), cap: settings.maxPollBackoff))
             do {

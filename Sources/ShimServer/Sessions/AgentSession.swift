@@ -188,7 +188,10 @@ actor AgentSession {
                     metrics.signIn(.failure)
                     logger.warning(
                         "\(operation.logName) failed",
-                        metadata: ["method": "\(operation.logName)", "gateway.retcode": "\(failure.retcode?.rawValue ?? "none")", "error": "\(failure.message)"])
+                        metadata: [
+                            "method": "\(operation.logName)", "gateway.retcode": "\(failure.retcode?.rawValue ?? "none")",
+                            "error": "\(failure.message)",
+                        ])
                 }
                 throw failure
             }

@@ -1,5 +1,5 @@
-import ShimCore
 import NIOConcurrencyHelpers
+import ShimCore
 
 /// The sessions of every configured agent, by id.
 final class SessionRegistry: Sendable {

@@ -1,6 +1,6 @@
 import Logging
-import ShimCore
 import ServiceLifecycle
+import ShimCore
 
 /// Runs the agents' poll loops and signs agents out at shutdown.
 ///

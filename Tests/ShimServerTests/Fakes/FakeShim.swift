@@ -1,10 +1,11 @@
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import Logging
 import Metrics
 import Prometheus
 import ShimCore
+
 @testable import ShimServer
 
 /// The shim's router and sessions in front of a `FakeGateway`, without sockets:

@@ -2,12 +2,13 @@ import AsyncHTTPClient
 import Foundation
 import GatewaySimulator
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOSSL
 import ServiceLifecycle
 import ShimCore
-import NIOConcurrencyHelpers
+
 @testable import ShimServer
 
 /// A real shim (its whole service group, real sockets) in front of a real
@@ -116,9 +117,11 @@ func testSimulatorOptions(_ mode: SimulatorOptions.AuthMode = .dynamic) -> Simul
 }
 
 /// The shim config used by default; `extra` edits are plain text substitutions.
-func testShimYAML(gatewayURL: String, caFile: String, authMode: String = "dynamic", forceLogin: Bool = false,
-                  requestTimeout: String = "5s", signInAtStartup: Bool = false, agents: String? = nil,
-                  pollInterval: String = "50ms") -> String {
+func testShimYAML(
+    gatewayURL: String, caFile: String, authMode: String = "dynamic", forceLogin: Bool = false,
+    requestTimeout: String = "5s", signInAtStartup: Bool = false, agents: String? = nil,
+    pollInterval: String = "50ms"
+) -> String {
     """
     listen: {host: 127.0.0.1, port: 0}
     gateway:
@@ -173,7 +176,8 @@ func withHarness(
     var gatewayExtras = ""
     if clientCertificate {
         let client = try ca.issueClientCertificate()
-        gatewayExtras = "\n  clientCertFile: \(try write("client.pem", client.certificatePEM))\n  clientKeyFile: \(try write("client.key", client.keyPEM))"
+        gatewayExtras =
+            "\n  clientCertFile: \(try write("client.pem", client.certificatePEM))\n  clientKeyFile: \(try write("client.key", client.keyPEM))"
     }
     var listenTLS = ""
     if inboundTLS {
@@ -195,7 +199,8 @@ func withHarness(
     clientConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 600)
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     do {
-        try await run(simulator: simulator, simGroup: simGroup, simPorts: simPorts, caFile: caFile, client: client, environment: environment, yaml: yaml, body)
+        try await run(
+            simulator: simulator, simGroup: simGroup, simPorts: simPorts, caFile: caFile, client: client, environment: environment, yaml: yaml, body)
     } catch {
         try? await client.shutdown()
         throw error

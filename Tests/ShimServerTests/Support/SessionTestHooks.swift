@@ -1,6 +1,7 @@
 import GatewayClient
 import Prometheus
 import ShimCore
+
 @testable import ShimServer
 
 enum GatewayHTTPClientForTest {
@@ -13,4 +14,4 @@ enum GatewayHTTPClientForTest {
 }
 
 /// A private Prometheus-backed factory: tests never bootstrap the global metrics system.
-func TestMetricsFactory() -> PrometheusMetricsFactory { PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()) }
+func makeTestMetricsFactory() -> PrometheusMetricsFactory { PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()) }
