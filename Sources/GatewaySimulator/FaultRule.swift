@@ -34,3 +34,27 @@ public struct FaultRule: Sendable {
         self.remaining = times
     }
 }
+
+extension FaultRule.Action {
+    /// The action an admin request names: `{"retcode": "000-003"}`, `{"http": 503}`,
+    /// `{"hugeBody": 3145728}`, `{"delayMs": 500}`, or one of the flags `reset`,
+    /// `trickle`, `lostAnswer`, `garbage` set to true. Nil for none of these.
+    init?(json: [String: Any]) {
+        let flags: [(name: String, action: FaultRule.Action)] = [
+            ("reset", .reset), ("trickle", .trickle), ("lostAnswer", .lostAnswer), ("garbage", .garbage),
+        ]
+        if let code = json["retcode"] as? String {
+            self = .retcode(code)
+        } else if let status = json["http"] as? Int {
+            self = .httpStatus(status)
+        } else if let size = json["hugeBody"] as? Int {
+            self = .hugeBody(size)
+        } else if let milliseconds = json["delayMs"] as? Int {
+            self = .delay(.milliseconds(milliseconds))
+        } else if let flag = flags.first(where: { json[$0.name] as? Bool == true }) {
+            self = flag.action
+        } else {
+            return nil
+        }
+    }
+}

@@ -28,25 +28,8 @@ extension Simulator {
             guard let json = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
                 throw HTTPError(.badRequest, message: "send a JSON object")
             }
-            let action: FaultRule.Action
-            if let code = json["retcode"] as? String {
-                action = .retcode(code)
-            } else if let status = json["http"] as? Int {
-                action = .httpStatus(status)
-            } else if json["reset"] as? Bool == true {
-                action = .reset
-            } else if json["trickle"] as? Bool == true {
-                action = .trickle
-            } else if let size = json["hugeBody"] as? Int {
-                action = .hugeBody(size)
-            } else if json["lostAnswer"] as? Bool == true {
-                action = .lostAnswer
-            } else if json["garbage"] as? Bool == true {
-                action = .garbage
-            } else if let ms = json["delayMs"] as? Int {
-                action = .delay(.milliseconds(ms))
-            } else {
-                throw HTTPError(.badRequest, message: "give retcode, http, reset, garbage or delayMs")
+            guard let action = FaultRule.Action(json: json) else {
+                throw HTTPError(.badRequest, message: "give retcode, http, reset, trickle, hugeBody, lostAnswer, garbage or delayMs")
             }
             await gateway.addFault(
                 FaultRule(

@@ -32,10 +32,6 @@ public struct ShimConfig: Sendable, Equatable {
     public struct TLSFiles: Sendable, Equatable {
         public var certFile: String
         public var keyFile: String
-        public init(certFile: String, keyFile: String) {
-            self.certFile = certFile
-            self.keyFile = keyFile
-        }
     }
 
     /// A service allowed to call the API, with its bearer token and agent scope.
@@ -152,10 +148,6 @@ public struct ShimConfig: Sendable, Equatable {
     public struct SignInField: Sendable, Equatable {
         public var name: String
         public var value: JSONValue
-        public init(name: String, value: JSONValue) {
-            self.name = name
-            self.value = value
-        }
     }
 
     /// Log output.

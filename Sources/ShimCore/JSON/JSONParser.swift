@@ -84,11 +84,7 @@ public struct JSONParser {
             index += 1
             skipWhitespace()
             members.append((key, try parseValue()))
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("unexpected end of input") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
-            throw fail("expected ',' or '}'")
+            if try closes(with: "}") { return .object(members) }
         }
     }
 
@@ -102,12 +98,20 @@ public struct JSONParser {
         while true {
             skipWhitespace()
             elements.append(try parseValue())
-            skipWhitespace()
-            guard index < bytes.count else { throw fail("unexpected end of input") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
-            throw fail("expected ',' or ']'")
+            if try closes(with: "]") { return .array(elements) }
         }
+    }
+
+    /// After a member or element: consumes `,` (false: another follows) or `close` (true: done).
+    private mutating func closes(with close: Unicode.Scalar) throws(Error) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { throw fail("unexpected end of input") }
+        let byte = bytes[index]
+        index += 1
+        if byte == UInt8(ascii: ",") { return false }
+        if byte == UInt8(ascii: close) { return true }
+        index -= 1
+        throw fail("expected ',' or '\(close)'")
     }
 
     private mutating func parseNumber() throws(Error) -> JSONValue {

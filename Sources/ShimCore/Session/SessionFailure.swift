@@ -5,6 +5,11 @@
 /// once (`APIError`). Messages name the gateway's address and retcode, never a
 /// GUID, cookie or password.
 public struct SessionFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public let kind: Kind
+    public let message: String
+    /// The gateway's retcode behind the failure, when there was one.
+    public let retcode: Retcode?
+
     public enum Kind: Sendable, Equatable {
         /// The gateway refused the sign-in (100-004 wrong password, 100-013 phone, …).
         case signInRefused
@@ -21,11 +26,6 @@ public struct SessionFailure: Error, Sendable, Equatable, CustomStringConvertibl
         /// The shim is shutting down: no new sign-in starts.
         case closed
     }
-
-    public let kind: Kind
-    public let message: String
-    /// The gateway's retcode behind the failure, when there was one.
-    public let retcode: Retcode?
 
     public init(_ kind: Kind, _ message: String, retcode: Retcode? = nil) {
         self.kind = kind
