@@ -104,24 +104,22 @@ import Testing
     }
 
     @Test func perAgentQueueAndInFlightLimitsAnswer503() async throws {
-        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1) + "\nlimits: {maxInFlight: 4, maxQueuedPerAgent: 1}\n" }) {
-            (h: Harness) async throws in
-            #expect(try await h.resetSkill("1001").status == 200)
-            await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .delay(.milliseconds(600)), times: nil))
-            let statuses = try await withThrowingTaskGroup(of: Harness.Reply.self) { group in
+        let shim = try FakeShim(extraYAML: "\nlimits: {maxInFlight: 4, maxQueuedPerAgent: 1}\n")
+        try await shim.test { h in
+            #expect(try await h.resetSkill("1001").status == .ok)
+            shim.gateway.script("resetSkill", Array(repeating: .slow(.milliseconds(600)), count: 8))
+            let replies = try await withThrowingTaskGroup(of: TestResponse.self) { group in
                 for index in 0..<8 {
                     group.addTask { try await h.resetSkill(index % 2 == 0 ? "1001" : "1002") }
                 }
-                var replies: [Harness.Reply] = []
-                for try await reply in group { replies.append(reply) }
-                return replies
+                return try await group.reduce(into: [TestResponse]()) { $0.append($1) }
             }
-            let codes = statuses.compactMap(\.errorCode)
-            #expect(statuses.filter { $0.status == 200 }.count >= 2)
+            let codes = replies.compactMap(\.errorCode)
+            #expect(replies.filter { $0.status == .ok }.count >= 2)
             #expect(codes.contains("overloaded") || codes.contains("agent_busy"))
-            #expect(statuses.filter { $0.status == 503 }.allSatisfy { $0.header("Retry-After") == "1" })
-            #expect(statuses.allSatisfy { $0.status == 200 || $0.status == 503 })
-            #expect(try await h.request("GET", "/healthz").status == 200)
+            #expect(replies.filter { $0.status == .serviceUnavailable }.allSatisfy { $0.header("Retry-After") == "1" })
+            #expect(replies.allSatisfy { $0.status == .ok || $0.status == .serviceUnavailable })
+            #expect(try await h.request(.get, "/healthz").status == .ok)
         }
     }
 

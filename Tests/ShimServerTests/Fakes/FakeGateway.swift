@@ -15,6 +15,8 @@ final class FakeGateway: GatewayTransport {
         case garbage
         /// No answer: the call failed in transport.
         case failure(GatewayCallError.Kind)
+        /// Answers `0` after this long (cancellation ends the wait as a timeout).
+        case slow(Duration)
         /// The gateway did the work (and journals it as `0`), but the answer was lost.
         case lostAnswer(GatewayCallError.Kind)
     }
@@ -95,6 +97,10 @@ final class FakeGateway: GatewayTransport {
         case .failure(let kind):
             record(name, guid, "\(kind)")
             throw GatewayCallError(kind, "fake \(name) failure")
+        case .slow(let pause):
+            do { try await Task.sleep(for: pause) } catch { throw GatewayCallError(.timeout, "cancelled") }
+            record(name, guid, "0")
+            return answer(operation, retcode: "0", status: 200)
         case .lostAnswer(let kind):
             record(name, guid, "0")
             throw GatewayCallError(kind, "fake \(name) answer lost")
