@@ -57,9 +57,11 @@ public actor SimulatedGateway {
             return
         }
         if options.authMode == .dynamic {
+            // Rotations happen on the gateway's clock, called or not: a GUID's grace runs from
+            // when it was superseded, even while nobody called (PROTOCOL.md §3.2).
             while now - session.lastRotation >= options.rotationInterval {
                 session.lastRotation = session.lastRotation + options.rotationInterval
-                rotate(&session, at: now)
+                rotate(&session, at: session.lastRotation)
             }
         }
         session.guids.removeAll { record in

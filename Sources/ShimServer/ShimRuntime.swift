@@ -57,10 +57,12 @@ public struct ShimRuntime: Service {
         let gateway = try GatewayHTTPClient(gateway: config.gateway, agents: config.agents.count)
         let settings = SessionSettings(config: config)
         let pollers = PollerLauncher()
+        let state = StateStore.open(config: config, now: AgentSession.nowMilliseconds(), metrics: metrics, logger: logger)
+        let store = state.store
         let makeSession: @Sendable (ShimConfig.Agent, String) -> AgentSession = { agent, password in
             AgentSession(
                 agent: agent, password: password, gateway: gateway, settings: settings, pollers: pollers, metrics: metrics,
-                logger: logger)
+                logger: logger, store: store)
         }
         let registry = SessionRegistry(config.agents.map { makeSession($0, loaded.passwords[$0.id] ?? "") })
         let readiness = Readiness()
@@ -98,7 +100,8 @@ public struct ShimRuntime: Service {
             SessionService(
                 registry: registry, pollers: pollers, signInAtStartup: config.sessions.signInAtStartup,
                 signInConcurrency: config.sessions.signInConcurrency,
-                signOutOnShutdown: config.sessions.signOutOnShutdown, logger: logger),
+                signOutOnShutdown: config.sessions.signOutOnShutdown, logger: logger, metrics: metrics, store: store,
+                saved: state.sessions, goneAtStart: state.gone, resumeWait: config.gateway.unpolledSignOut),
         ]
         if let metricsListen = config.metrics.listen {
             let onMetrics = options.onMetricsServerRunning

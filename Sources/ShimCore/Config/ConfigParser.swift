@@ -8,7 +8,9 @@ import Yams
 public enum ConfigParser {
     static let topKeys = [
         "listen", "gateway", "sessions", "agents", "logging", "shutdown", "metrics", "clients", "allowUnauthenticated", "limits",
+        "state",
     ]
+    static let stateKeys = ["directory"]
     static let clientKeys = ["name", "tokenFile", "tokenEnv", "tokenCredential", "agents"]
     static let limitsKeys = ["maxInFlight", "maxQueuedPerAgent"]
     static let tlsKeys = ["certFile", "keyFile"]
@@ -17,7 +19,7 @@ public enum ConfigParser {
     static let listenKeys = ["host", "port", "tls"]
     static let gatewayKeys = [
         "url", "authMode", "caFile", "connectTimeout", "requestTimeout", "pollTimeout", "serverName", "clientCertFile",
-        "clientKeyFile", "insecureSkipVerify",
+        "clientKeyFile", "insecureSkipVerify", "unpolledSignOut",
     ]
     static let sessionKeys = ["signInAtStartup", "forceLogin", "signOutOnShutdown", "pollInterval", "signInConcurrency"]
     static let agentKeys = ["id", "phone", "password", "passwordFile", "passwordEnv", "passwordCredential", "signIn"]
@@ -79,6 +81,13 @@ public enum ConfigParser {
             let reader = try YAMLMappingReader(node, path: "limits", allowed: limitsKeys)
             if let v = try reader.int("maxInFlight", in: 1...1_000_000) { config.limits.maxInFlight = v }
             if let v = try reader.int("maxQueuedPerAgent", in: 1...1_000_000) { config.limits.maxQueuedPerAgent = v }
+        }
+        if let node = top.node("state") {
+            let reader = try YAMLMappingReader(node, path: "state", allowed: stateKeys)
+            if let directory = try reader.string("directory") {
+                guard directory.hasPrefix("/") else { throw reader.fail("directory", "must be an absolute path") }
+                config.state.directory = directory
+            }
         }
         config.clients = try parseList(
             top, key: "clients", example: "- name: ...", identity: ("name", \.name, "client"), parse: parseClient)
@@ -163,6 +172,7 @@ public enum ConfigParser {
         if let v = try reader.duration("connectTimeout", minimum: minimum) { gateway.connectTimeout = v }
         if let v = try reader.duration("requestTimeout", minimum: minimum) { gateway.requestTimeout = v }
         if let v = try reader.duration("pollTimeout", minimum: minimum) { gateway.pollTimeout = v }
+        if let v = try reader.duration("unpolledSignOut", minimum: .seconds(1)) { gateway.unpolledSignOut = v }
         return gateway
     }
 

@@ -13,6 +13,7 @@ public struct ShimConfig: Sendable, Equatable {
     /// Accept unauthenticated callers on a non-loopback listener (warned about at start).
     public var allowUnauthenticated = false
     public var limits = Limits()
+    public var state = State()
 
     /// Where the shim accepts its callers.
     public struct Listen: Sendable, Equatable {
@@ -69,6 +70,10 @@ public struct ShimConfig: Sendable, Equatable {
         public var requestTimeout: Duration = .seconds(10)
         /// Read timeout of one event poll; must exceed the gateway's ~10 s hold (PROTOCOL.md §4.1, §8 pitfall 8).
         public var pollTimeout: Duration = .seconds(15)
+        /// How long the gateway lets an agent go unpolled before it signs it out: two
+        /// minutes on the documented gateway (PROTOCOL.md §2.1, §4.3). A saved session
+        /// polled less than this long ago is still the shim's own.
+        public var unpolledSignOut: Duration = .seconds(120)
         /// The name the gateway's certificate must carry when `url` uses an IP address.
         public var serverName: String?
         /// Client certificate and key (PEM) for gateways that require mutual TLS.
@@ -103,6 +108,14 @@ public struct ShimConfig: Sendable, Equatable {
         /// agents signing in together would time out on TLS handshakes and load the
         /// gateway's CTI link.
         public var signInConcurrency = 16
+        public init() {}
+    }
+
+    /// Where the shim keeps what it needs to resume its agents' sessions after a restart.
+    public struct State: Sendable, Equatable {
+        /// The directory of the state file; nil: nothing is saved. The loader defaults it
+        /// to `$STATE_DIRECTORY` (set by systemd's `StateDirectory=`).
+        public var directory: String?
         public init() {}
     }
 

@@ -9,6 +9,11 @@ public struct CookieJar: Sendable, Equatable {
 
     public init() {}
 
+    /// A jar holding the cookies of a `Cookie` header value (`a=1; b=2`), as saved.
+    public init(cookieHeader: String?) {
+        for pair in (cookieHeader ?? "").split(separator: ";") { store(setCookie: String(pair)) }
+    }
+
     public static func == (lhs: CookieJar, rhs: CookieJar) -> Bool {
         lhs.cookies.count == rhs.cookies.count
             && zip(lhs.cookies, rhs.cookies).allSatisfy { $0.name == $1.name && $0.value == $1.value }

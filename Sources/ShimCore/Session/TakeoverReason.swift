@@ -11,4 +11,11 @@ public enum TakeoverReason: String, Sendable, Equatable {
     case lostAnswer = "lost_answer"
     /// Every GUID of our own live session is refused (000-003 after updateGuid, §3.3).
     case staleGUID = "stale_guid"
+    /// The saved state shows this shim held the session and polled it less than
+    /// `gateway.unpolledSignOut` ago, and the gateway has not said it ended.
+    case savedSession = "saved_session"
+
+    /// Whether the session taken over is provably the shim's own (a take-back), rather
+    /// than whoever's the operator allowed the shim to displace.
+    public var isOwnSession: Bool { self != .configured }
 }

@@ -32,7 +32,11 @@ public struct ConfigLoader: Sendable {
 
     /// Validates a config given as text.
     public func load(yaml: String) throws(ConfigError) -> Loaded {
-        let config = try ConfigParser.parse(yaml: yaml)
+        var config = try ConfigParser.parse(yaml: yaml)
+        // systemd's StateDirectory= sets $STATE_DIRECTORY (several paths are ':'-separated: the first is ours).
+        if config.state.directory == nil, let directory = secrets.environment("STATE_DIRECTORY")?.split(separator: ":").first, !directory.isEmpty {
+            config.state.directory = String(directory)
+        }
         let passwords = try secrets.passwords(for: config)
         let tokens = try secrets.tokens(for: config)
         if let caFile = config.gateway.caFile { _ = try PEMFile.certificates(caFile, key: "gateway.caFile") }

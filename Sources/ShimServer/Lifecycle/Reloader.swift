@@ -68,6 +68,7 @@ actor Reloader {
         if new.logging.format != running.logging.format { outcome.needsRestart.append("logging.format") }
         if new.clients != running.clients || new.allowUnauthenticated != running.allowUnauthenticated { outcome.needsRestart.append("clients") }
         if new.limits != running.limits { outcome.needsRestart.append("limits") }
+        if new.state != running.state { outcome.needsRestart.append("state") }
         levelControl.level = new.logging.level.loggerLevel
 
         let newIDs = Set(new.agents.map(\.id))

@@ -36,7 +36,9 @@ public final class ShimMetrics: Sendable {
         self.factory = factory
         self.agentLabel = agentLabel
         // Fixed label sets exist from the start (at 0), so dashboards and alerts see them before the first event.
-        for result in [SignInResult.success, .failure, .conflict] { _ = counter("ccgw_sign_ins_total", ("result", result.rawValue)) }
+        for result in [SignInResult.success, .failure, .conflict, .takenBack] { _ = counter("ccgw_sign_ins_total", ("result", result.rawValue)) }
+        for result in [ResumeResult.resumed, .gone, .takenBack] { _ = counter("ccgw_sessions_resumed_total", ("result", result.rawValue)) }
+        for result in ["ok", "error"] { _ = counter("ccgw_state_writes_total", ("result", result)) }
         for reason in [LossReason.expired, .displaced, .forcedOut, .failover] {
             _ = counter("ccgw_session_losses_total", ("reason", reason.rawValue))
         }
@@ -124,12 +126,20 @@ public final class ShimMetrics: Sendable {
 
     // MARK: Sessions
 
-    enum SignInResult: String { case success, failure, conflict }
+    /// `takenBack`: a forcelogin of the shim's own session (`TakeoverReason.isOwnSession`).
+    enum SignInResult: String { case success, failure, conflict, takenBack = "taken_back" }
+    /// What became of a session saved before a restart.
+    enum ResumeResult: String { case resumed, gone, takenBack = "taken_back" }
     /// Why a session ended (see README for the mapping from retcodes).
     enum LossReason: String { case expired, displaced, forcedOut = "forced_out", failover }
     enum ReplayReason: String { case guidRefresh = "guid_refresh", signInAgain = "sign_in_again" }
 
     func signIn(_ result: SignInResult) { counter("ccgw_sign_ins_total", ("result", result.rawValue)).increment() }
+    func resumed(_ result: ResumeResult) { counter("ccgw_sessions_resumed_total", ("result", result.rawValue)).increment() }
+    func stateWrite(ok: Bool, duration: Duration) {
+        counter("ccgw_state_writes_total", ("result", ok ? "ok" : "error")).increment()
+        timer("ccgw_state_write_duration_seconds", ("result", ok ? "ok" : "error")).recordNanoseconds(TimeAmount(duration).nanoseconds)
+    }
     func rotation() { counter("ccgw_guid_rotations_total").increment() }
     func sessionLost(_ reason: LossReason) { counter("ccgw_session_losses_total", ("reason", reason.rawValue)).increment() }
     func replay(_ reason: ReplayReason) { counter("ccgw_replays_total", ("reason", reason.rawValue)).increment() }

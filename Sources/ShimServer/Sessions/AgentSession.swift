@@ -21,6 +21,8 @@ actor AgentSession {
     let logger: Logger
     let metrics: ShimMetrics
     private let pollers: PollerLauncher
+    /// Where the session is saved for a restart (issue #10); nil: nothing is saved.
+    let store: StateStore?
 
     /// The GUID to send and the sign-in it belongs to.
     struct Credentials: Sendable, Equatable {
@@ -30,6 +32,12 @@ actor AgentSession {
 
     private(set) var current: Credentials?
     private var generation = 0
+    /// How the current session began, for `GET /v1/agents/{id}`.
+    private(set) var origin: SessionOrigin?
+    /// Identifies the current sign-in in the saved state.
+    private var signInID = ""
+    /// Set while a session resumed from the saved state waits for its first poll's answer.
+    private var resumeTally: ResumeTally?
     private(set) var cookies = CookieJar()
     private let signInFlight = SingleFlight<Credentials>()
     private let refreshFlight = SingleFlight<Credentials>()
@@ -50,8 +58,9 @@ actor AgentSession {
 
     init(
         agent: ShimConfig.Agent, password: String, gateway: any GatewayTransport, settings: SessionSettings, pollers: PollerLauncher,
-        metrics: ShimMetrics, logger: Logger
+        metrics: ShimMetrics, logger: Logger, store: StateStore? = nil
     ) {
+        self.store = store
         self.metrics = metrics
         self.agentID = agent.id
         self.agent = agent
@@ -139,7 +148,12 @@ actor AgentSession {
     func invalidate(generation: Int, reason: String, retcode: Retcode? = nil) {
         guard let current, current.generation == generation else { return }
         self.current = nil
+        origin = nil
         lastError = reason
+        // The gateway said this session ended: it is no longer ours to take back.
+        store?.remove(agentID)
+        resumeTally?.report(.gone)
+        resumeTally = nil
         metrics.sessionLost(ShimMetrics.lossReason(for: retcode))
         logger.warning("session lost", metadata: ["reason": "\(reason)"])
     }
@@ -151,23 +165,29 @@ actor AgentSession {
     private func signIn(forcing: TakeoverReason? = nil) async throws -> Credentials {
         let deadline = ContinuousClock.now + settings.requestTimeout
         var attempt = SignInAttempt(
-            agent: agentID, forcing: forcing, forceLoginAllowed: settings.forceLogin, ownSession: orphanedSignIn ? .lostAnswer : nil,
+            agent: agentID, forcing: forcing, forceLoginAllowed: settings.forceLogin, ownSession: ownSessionEvidence(),
             maxTransientRetries: settings.maxTransientRetries)
         while true {
             let operation = attempt.operation
             let pause = settings.backoff(attempt: attempt.retries + 1)
             let step: SignInAttempt.Step
+            let sentAt = Self.nowMilliseconds()
             do throws(GatewayCallError) {
                 let answer = try await call(operation, guid: nil, body: signInBody(), timeout: deadline.remaining)
                 step = attempt.next(after: answer, canWait: deadline.remaining > pause)
             } catch {
                 step = attempt.next(after: error, canWait: deadline.remaining > pause)
             }
-            if attempt.answerLost { orphanedSignIn = true }
+            if attempt.answerLost, !orphanedSignIn {
+                // Saved at once, so even a restart knows the 100-002 that may follow is ours.
+                orphanedSignIn = true
+                store?.record(agentID, SavedSession(guid: nil, cookies: nil, signIn: Self.newSignInID(), phone: agent.phone, contactAt: sentAt))
+            }
             switch step {
             case .signedIn(let guid):
-                let credentials = install(guid: guid)
-                metrics.signIn(.success)
+                let takenBack = attempt.takeover?.isOwnSession == true
+                let credentials = install(guid: guid, origin: takenBack ? .takenBack : .signedIn)
+                metrics.signIn(takenBack ? .takenBack : .success)
                 var metadata: Logger.Metadata = [
                     "method": "\(operation.logName)", "gateway.retcode": "0", "session.generation": "\(credentials.generation)",
                 ]
@@ -205,23 +225,54 @@ actor AgentSession {
         return .object(members)
     }
 
-    /// Starts a new generation with `guid` and its poll loop.
-    private func install(guid: String) -> Credentials {
+    /// Starts a new generation with `guid` and its poll loop, and saves it.
+    private func install(guid: String, origin: SessionOrigin, signInID: String = AgentSession.newSignInID()) -> Credentials {
         orphanedSignIn = false
         generation += 1
         let credentials = Credentials(guid: guid, generation: generation)
         current = credentials
-        signIns += 1
+        self.origin = origin
+        self.signInID = signInID
+        if origin != .resumed { signIns += 1 }
         rotations = 0
         guidIssuedAt = .now
         lastError = nil
+        if origin == .takenBack { resumeTally?.report(.takenBack) }
+        if origin != .resumed { resumeTally = nil }
+        store?.record(
+            agentID,
+            SavedSession(guid: guid, cookies: cookies.cookieHeader, signIn: signInID, phone: agent.phone, contactAt: Self.nowMilliseconds()))
         pollers.launch(self, generation: generation)
         return credentials
     }
 
+    /// Resumes a session saved before a restart, without signing in (issue #10): its
+    /// GUID and cookies become the current ones and its poll loop starts; the first
+    /// poll's answer decides (0: ours and alive; 000-003: updateGuid; 100-006: gone).
+    func resume(_ saved: SavedSession, tally: ResumeTally?) {
+        guard current == nil, let guid = saved.guid else { return }
+        cookies = CookieJar(cookieHeader: saved.cookies)
+        resumeTally = tally
+        _ = install(guid: guid, origin: .resumed, signInID: saved.signIn)
+        logger.info("session resumed from the saved state", metadata: ["session.generation": "\(generation)"])
+    }
+
+    /// What shows that a session the gateway holds for this agent is ours: a sign-in
+    /// of ours whose answer was lost, or the saved state (`SavedSession.takeoverReason`).
+    private func ownSessionEvidence() -> TakeoverReason? {
+        if orphanedSignIn { return .lostAnswer }
+        return store?.session(agentID)?.takeoverReason(now: Self.nowMilliseconds(), unpolledSignOut: settings.unpolledSignOut)
+    }
+
+    /// Milliseconds since 1970, the saved state's clock (it must survive a restart).
+    static func nowMilliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+    /// A random id for one sign-in.
+    static func newSignInID() -> String { String(UInt64.random(in: .min ... .max), radix: 36) }
+
     #if DEBUG
     /// Installs a GUID as a new sign-in, without a gateway call (tests of the generation rules).
-    func installForTest(guid: String) { _ = install(guid: guid) }
+    func installForTest(guid: String) { _ = install(guid: guid, origin: .signedIn) }
     #endif
 
     // MARK: Calls
@@ -240,7 +291,10 @@ actor AgentSession {
             throw error
         }
         metrics.gatewayCall(operation, result: ShimMetrics.result(of: answer), duration: ContinuousClock.now - started)
-        for cookie in answer.setCookies { cookies.store(setCookie: cookie) }
+        if !answer.setCookies.isEmpty {
+            for cookie in answer.setCookies { cookies.store(setCookie: cookie) }
+            if current != nil { store?.update(agentID) { [cookies] in $0.cookies = cookies.cookieHeader } }
+        }
         // A robust client takes Set-GUID from any answer, not only polls (PROTOCOL.md §3.2).
         // Sign-in GUIDs are installed by signIn; others update the generation they were sent under.
         if operation.needsGUID, let guid = answer.newGUID, let generationAtSend {
@@ -253,6 +307,7 @@ actor AgentSession {
     func replaceGUID(_ guid: String, generation: Int) {
         guard let current, current.generation == generation, current.guid != guid else { return }
         self.current = Credentials(guid: guid, generation: generation)
+        store?.update(agentID) { $0.guid = guid }
         rotations += 1
         guidIssuedAt = .now
         metrics.rotation()
@@ -263,7 +318,13 @@ actor AgentSession {
     // MARK: Polling and status
 
     /// Records a successful poll.
-    func polled() { lastPollAt = Date() }
+    func polled() {
+        let now = Date()
+        lastPollAt = now
+        store?.touch(agentID, contactAt: Int64((now.timeIntervalSince1970 * 1000).rounded()))
+        resumeTally?.report(.resumed)
+        resumeTally = nil
+    }
 
     /// Closes the session at shutdown: no new sign-in starts, a sign-in already
     /// under way is waited for (so its session is not left behind at the
@@ -279,6 +340,8 @@ actor AgentSession {
     func signOut() async {
         guard let held = current else { return }
         current = nil
+        origin = nil
+        defer { store?.remove(agentID) }
         do throws(GatewayCallError) {
             let answer = try await call(.logout(agentID), guid: held.guid, timeout: settings.signOutTimeout)
             logger.info("logout", metadata: ["method": "logout", "gateway.retcode": "\(answer.retcode?.rawValue ?? "http \(answer.status)")"])
@@ -299,6 +362,7 @@ actor AgentSession {
         AgentStatus(
             agentId: agentID.rawValue,
             signedIn: current != nil,
+            sessionOrigin: current == nil ? nil : origin?.rawValue,
             authMode: settings.authMode.rawValue,
             guidAgeSeconds: current == nil ? nil : guidIssuedAt.map { Self.seconds($0.duration(to: .now)) },
             lastPollAt: lastPollAt.map(Date.rfc3339),

@@ -5,6 +5,8 @@ import ShimCore
 struct AgentStatus: Sendable, Equatable {
     var agentId: String
     var signedIn: Bool
+    /// How the current session began: `signedIn`, `resumed` or `takenBack`; nil when signed out.
+    var sessionOrigin: String?
     var authMode: String
     var guidAgeSeconds: Double?
     /// RFC 3339.
@@ -24,6 +26,7 @@ struct AgentStatus: Sendable, Equatable {
             ("lastError", lastError.map(JSONValue.string) ?? .null),
             ("lastPollAt", lastPollAt.map(JSONValue.string) ?? .null),
             ("rotations", .integer(Int64(rotations))),
+            ("sessionOrigin", sessionOrigin.map(JSONValue.string) ?? .null),
             ("signIns", .integer(Int64(signIns))),
             ("signedIn", .bool(signedIn)),
         ])

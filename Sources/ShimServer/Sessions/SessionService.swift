@@ -2,12 +2,15 @@ import Logging
 import ServiceLifecycle
 import ShimCore
 
-/// Runs the agents' poll loops and signs agents out at shutdown.
+/// Resumes saved sessions at start, runs the agents' poll loops and the state
+/// writer, and signs agents out (or saves their sessions) at shutdown.
 ///
 /// Its place in the service group matters: it is listed before the HTTP server,
 /// so on SIGTERM the server stops accepting and finishes in-flight requests
 /// first, then this service stops the pollers and signs the agents out
-/// (`DELETE onlineagent/{id}/logout`, PROTOCOL.md §2.3), then the HTTP client closes.
+/// (`DELETE onlineagent/{id}/logout`, PROTOCOL.md §2.3) or, without
+/// `signOutOnShutdown`, saves their sessions for the next process; then the HTTP
+/// client closes.
 struct SessionService: Service {
     let registry: SessionRegistry
     let pollers: PollerLauncher
@@ -15,9 +18,32 @@ struct SessionService: Service {
     var signInConcurrency = 16
     let signOutOnShutdown: Bool
     let logger: Logger
+    let metrics: ShimMetrics
+    /// Where sessions are saved; nil: nothing is saved.
+    var store: StateStore?
+    /// Sessions saved by the previous process that may still be alive.
+    var saved: [AgentID: SavedSession] = [:]
+    /// Saved sessions dropped at start (too old, or their agent changed).
+    var goneAtStart = 0
+    /// How long to wait for the resumed sessions' first polls before the start-up line.
+    var resumeWait: Duration = .seconds(120)
 
     func run() async throws {
+        // Saved sessions are installed before anything else may sign an agent in.
+        let tally = await resumeSaved()
         await withDiscardingTaskGroup { group in
+            if let store { group.addTask { await store.run() } }
+            if let tally {
+                group.addTask { [logger, resumeWait] in
+                    await withTaskGroup(of: Void.self) { waiter in
+                        waiter.addTask { for await _ in tally.finished {} }
+                        waiter.addTask { try? await Task.sleep(for: resumeWait) }
+                        _ = await waiter.next()
+                        waiter.cancelAll()
+                    }
+                    tally.log(to: logger)
+                }
+            }
             if signInAtStartup {
                 for share in Self.shares(of: registry.all, count: signInConcurrency) {
                     group.addTask { await signInAtStart(share) }
@@ -39,7 +65,22 @@ struct SessionService: Service {
                 }
             }
         }
-        logger.info("sessions closed")
+        if let store {
+            if signOutOnShutdown { store.removeAll() }
+            store.flush()
+        }
+        logger.info("sessions closed", metadata: ["sessions.saved": "\(store != nil && !signOutOnShutdown)"])
+    }
+
+    /// Resumes every saved session that has a GUID (issue #10), without signing in: each
+    /// starts its poll loop at once, and the first answer decides. The returned tally
+    /// writes one `info` line once every first poll has answered.
+    private func resumeSaved() async -> ResumeTally? {
+        let resumable = registry.all.compactMap { session in saved[session.agentID].flatMap { $0.guid == nil ? nil : (session, $0) } }
+        guard !resumable.isEmpty || goneAtStart > 0 else { return nil }
+        let tally = ResumeTally(expected: resumable.count, goneAtStart: goneAtStart, metrics: metrics)
+        for (session, saved) in resumable { await session.resume(saved, tally: tally) }
+        return tally
     }
 
     /// `sessions` dealt round-robin into at most `count` non-empty shares.

@@ -7,6 +7,8 @@ struct SessionSettings: Sendable {
     var pollInterval: Duration
     var pollTimeout: Duration
     var requestTimeout: Duration
+    /// `gateway.unpolledSignOut`: how long a saved session may be ours.
+    var unpolledSignOut: Duration = .seconds(120)
     /// Retries after the first attempt for transient failures (100-007, 000-004,
     /// connection refused or reset, HTTP 5xx), all inside `requestTimeout`.
     var maxTransientRetries = 3
@@ -25,6 +27,7 @@ struct SessionSettings: Sendable {
         pollInterval = config.sessions.pollInterval
         pollTimeout = config.gateway.pollTimeout
         requestTimeout = config.gateway.requestTimeout
+        unpolledSignOut = config.gateway.unpolledSignOut
         maxQueuedPerAgent = config.limits.maxQueuedPerAgent
     }
 
