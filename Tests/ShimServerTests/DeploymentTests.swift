@@ -68,6 +68,12 @@ import Yams
         #expect(URL(fileURLWithPath: caFile).deletingLastPathComponent().path == mounts["config"])
         #expect(data[URL(fileURLWithPath: caFile).lastPathComponent] != nil)
         #expect(config.shutdown.drainDelay > .zero)
+        // The saved sessions live in the pod's in-memory emptyDir (issue #10).
+        let volumes = try #require(spec["volumes"] as? [[String: Any]])
+        let state = try #require(volumes.first { $0["name"] as? String == "state" })
+        #expect((state["emptyDir"] as? [String: Any])?["medium"] as? String == "Memory")
+        #expect(config.state.directory == mounts["state"])
+        #expect(config.sessions.signOutOnShutdown == false)
     }
 
     @Test func containerfileBuildsTheStaticBinaryAndRunsAsNonRoot() throws {
@@ -91,6 +97,8 @@ import Yams
         #expect(unit.contains("DynamicUser=yes"))
         #expect(unit.contains("ConfigurationDirectory=ccgw-shim"))
         #expect(unit.contains("LoadCredential="))
+        #expect(unit.contains("StateDirectory=ccgw-shim\n"))
+        #expect(unit.contains("StateDirectoryMode=0700"))
         #expect(unit.contains("--config \(ShimDefaults.configPath)"))
 
         let analyze = "/usr/bin/systemd-analyze"

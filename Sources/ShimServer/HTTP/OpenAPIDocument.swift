@@ -323,10 +323,14 @@ components:
         result: {}
     AgentStatus:
       type: object
-      required: [agentId, signedIn, authMode, guidAgeSeconds, lastPollAt, signIns, rotations, lastError]
+      required: [agentId, signedIn, sessionOrigin, authMode, guidAgeSeconds, lastPollAt, signIns, rotations, lastError]
       properties:
         agentId: {type: string}
         signedIn: {type: boolean}
+        sessionOrigin:
+          description: How the current session began; null when not signed in.
+          type: ['string', 'null']
+          enum: [signedIn, resumed, takenBack, null]
         authMode: {type: string, enum: [static, dynamic]}
         guidAgeSeconds: {type: ['number', 'null']}
         lastPollAt: {type: ['string', 'null'], format: date-time}
