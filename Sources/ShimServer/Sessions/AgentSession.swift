@@ -167,6 +167,7 @@ actor AgentSession {
         var attempt = SignInAttempt(
             agent: agentID, forcing: forcing, forceLoginAllowed: settings.forceLogin, ownSession: ownSessionEvidence(),
             maxTransientRetries: settings.maxTransientRetries)
+        var lossRecorded = false
         while true {
             let operation = attempt.operation
             let pause = settings.backoff(attempt: attempt.retries + 1)
@@ -178,8 +179,9 @@ actor AgentSession {
             } catch {
                 step = attempt.next(after: error, canWait: deadline.remaining > pause)
             }
-            if attempt.answerLost, !orphanedSignIn {
+            if attempt.answerLost, !lossRecorded {
                 // Saved at once, so even a restart knows the 100-002 that may follow is ours.
+                lossRecorded = true
                 orphanedSignIn = true
                 store?.record(agentID, SavedSession(guid: nil, cookies: nil, signIn: Self.newSignInID(), phone: agent.phone, contactAt: sentAt))
             }
@@ -226,7 +228,11 @@ actor AgentSession {
     }
 
     /// Starts a new generation with `guid` and its poll loop, and saves it.
-    private func install(guid: String, origin: SessionOrigin, signInID: String = AgentSession.newSignInID()) -> Credentials {
+    /// `contactAt`: when the gateway last confirmed the session (now for a sign-in; the
+    /// saved time for a resumed session, which nothing has confirmed yet).
+    private func install(
+        guid: String, origin: SessionOrigin, signInID: String = AgentSession.newSignInID(), contactAt: Int64 = AgentSession.nowMilliseconds()
+    ) -> Credentials {
         orphanedSignIn = false
         generation += 1
         let credentials = Credentials(guid: guid, generation: generation)
@@ -241,7 +247,7 @@ actor AgentSession {
         if origin != .resumed { resumeTally = nil }
         store?.record(
             agentID,
-            SavedSession(guid: guid, cookies: cookies.cookieHeader, signIn: signInID, phone: agent.phone, contactAt: Self.nowMilliseconds()))
+            SavedSession(guid: guid, cookies: cookies.cookieHeader, signIn: signInID, phone: agent.phone, contactAt: contactAt))
         pollers.launch(self, generation: generation)
         return credentials
     }
@@ -253,7 +259,7 @@ actor AgentSession {
         guard current == nil, let guid = saved.guid else { return }
         cookies = CookieJar(cookieHeader: saved.cookies)
         resumeTally = tally
-        _ = install(guid: guid, origin: .resumed, signInID: saved.signIn)
+        _ = install(guid: guid, origin: .resumed, signInID: saved.signIn, contactAt: saved.contactAt)
         logger.info("session resumed from the saved state", metadata: ["session.generation": "\(generation)"])
     }
 
