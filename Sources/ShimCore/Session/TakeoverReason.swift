@@ -14,6 +14,9 @@ public enum TakeoverReason: String, Sendable, Equatable {
     /// The saved state shows this shim held the session and polled it less than
     /// `gateway.unpolledSignOut` ago, and the gateway has not said it ended.
     case savedSession = "saved_session"
+    /// This cluster member holds the agent's etcd key and etcd records that the cluster
+    /// holds a session for it (issue #11): a failover takes the dead owner's session.
+    case clusterSession = "cluster_session"
 
     /// Whether the session taken over is provably the shim's own (a take-back), rather
     /// than whoever's the operator allowed the shim to displace.

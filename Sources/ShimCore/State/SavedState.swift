@@ -18,12 +18,6 @@ public struct SavedState: Sendable, Equatable {
         self.sessions = sessions
     }
 
-    /// Why a state file cannot be used. The reason never quotes the file's content.
-    public struct Unusable: Error, Equatable, CustomStringConvertible {
-        public let reason: String
-        public var description: String { reason }
-    }
-
     /// The file's text, agents in id order.
     public func encoded() -> String {
         var members: [(key: String, value: JSONValue)] = []
