@@ -33,17 +33,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The simulator for the largest run; ids first..first+max-1.
-max=$(( save_agents > resume_agents ? save_agents : resume_agents ))
+# One simulator; each run uses its own agents (a killed run leaves its sessions behind):
+# without state from first, with state from first+save_agents, the restart after that.
+max=$(( 2 * save_agents + resume_agents ))
 sim_port=$(bench_free_port)
 "$bin/ccgw-sim" --port "$sim_port" --agent-range "$first-$((first + max - 1))" --poll-hold-ms 10000 --rotation-seconds 60 \
   --ca-out "$dir/ca.pem" > "$dir/sim.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 400); do [ -s "$dir/ca.pem" ] && break; sleep 0.05; done
 
-# write_config N STATE_DIR(or empty) PORT
+# write_config N STATE_DIR(or empty) PORT FIRST_ID
 write_config() {
-  local n=$1 state=$2 port=$3 id
+  local n=$1 state=$2 port=$3 base=$4 id
   {
     echo "listen: {host: 127.0.0.1, port: $port}"
     echo "gateway: {url: \"https://127.0.0.1:$sim_port\", authMode: dynamic, caFile: \"$dir/ca.pem\"}"
@@ -51,7 +52,7 @@ write_config() {
     echo "limits: {maxInFlight: $((n + 1024))}"
     [ -n "$state" ] && echo "state: {directory: $state}"
     echo "agents:"
-    for id in $(seq "$first" $((first + n - 1))); do echo "  - {id: \"$id\", phone: \"$id\", password: password-$id}"; done
+    for id in $(seq "$base" $((base + n - 1))); do echo "  - {id: \"$id\", phone: \"$id\", password: password-$id}"; done
     echo "logging: {level: info, format: json}"
   } > "$dir/shim-$n-$port.yaml"
   echo "$dir/shim-$n-$port.yaml"
@@ -75,8 +76,9 @@ save_rows=()
 for mode in without with; do
   port=$(bench_free_port)
   state=""
-  [ "$mode" = with ] && { state="$dir/state-save"; mkdir -m 0700 -p "$state"; }
-  config=$(write_config "$save_agents" "$state" "$port")
+  base=$first
+  [ "$mode" = with ] && { state="$dir/state-save"; mkdir -m 0700 -p "$state"; base=$((first + save_agents)); }
+  config=$(write_config "$save_agents" "$state" "$port" "$base")
   "$bin/ccgw-shim" run --config "$config" > "$dir/save-$mode.log" 2>&1 &
   pid=$!; pids+=($pid)
   echo "$mode state: signing in $save_agents agents..." >&2
@@ -100,7 +102,8 @@ done
 # 2. A planned restart of resume_agents agents.
 state="$dir/state-resume"; mkdir -m 0700 -p "$state"
 port=$(bench_free_port)
-config=$(write_config "$resume_agents" "$state" "$port")
+resume_first=$((first + 2 * save_agents))
+config=$(write_config "$resume_agents" "$state" "$port" "$resume_first")
 "$bin/ccgw-shim" run --config "$config" > "$dir/resume-1.log" 2>&1 &
 pid=$!; pids+=($pid)
 echo "restart: signing in $resume_agents agents..." >&2
@@ -114,7 +117,7 @@ pid=$!; pids+=($pid)
 for _ in $(seq 1 400); do curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.01; done
 ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 # Every agent answers 200 (64 callers at once).
-python3 - "$port" "$first" "$resume_agents" > "$dir/calls.txt" <<'PY'
+python3 - "$port" "$resume_first" "$resume_agents" > "$dir/calls.txt" <<'PY'
 import sys, urllib.request, concurrent.futures
 port, first, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 def call(i):
