@@ -120,7 +120,7 @@ row="| $agents | ${signin_s} s | $((rss_kib / 1024)) | $((hwm_kib / 1024)) | $cp
 echo "| agents | all signed in after | RSS MiB | peak RSS MiB | CPU % of one core | gateway connections | threads | resetSkill calls | p50 ms | p99 ms | signed in at the end | warnings in the minute |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 echo "$row"
-on_loops=$(grep -o '"concurrency.onEventLoops":"[a-z]*"' "$dir/shim.log" | head -1 | cut -d'"' -f4)
+on_loops=$(grep -o '"concurrency.on_event_loops":"[a-z]*"' "$dir/shim.log" | head -1 | cut -d'"' -f4)
 python3 - "$agents" "$row" "concurrency on the event loops: ${on_loops:-unknown}; $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(swift --version 2>&1 | head -1), steady state ${steady} s" <<'PY'
 import sys, re, pathlib
 n, row, machine = sys.argv[1], sys.argv[2], sys.argv[3]
