@@ -15,14 +15,7 @@ last=$((first + agents - 1))
 
 source bench/lib.sh
 bench_tools hey:hey
-# One socket per held poll on each side, plus the resetSkill connections.
-want_fds=$((agents * 2 + 1024))
-if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$want_fds" ]; then
-  ulimit -n "$want_fds" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-fi
-echo "building (release)..." >&2
-bench_build ccgw-sim
-bin="$bin_dir"
+bench_prepare_agents "$agents"
 
 dir=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

@@ -11,6 +11,18 @@ bench_tools() {
   fi
 }
 
+# Raises the soft open-file limit for $1 agents (a held poll on each side per agent), then
+# builds the release shim and simulator; sets bin.
+bench_prepare_agents() {
+  local want_fds=$(($1 * 2 + 1024))
+  if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$want_fds" ]; then
+    ulimit -n "$want_fds" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+  fi
+  echo "building (release)..." >&2
+  bench_build ccgw-sim
+  bin="$bin_dir"
+}
+
 bench_free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # Builds the release shim (and the products named as arguments) the way it ships: with the

@@ -18,13 +18,7 @@ steady="${3:-60}"
 first=300001
 
 source bench/lib.sh
-want_fds=$((save_agents * 2 + 1024))
-if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$want_fds" ]; then
-  ulimit -n "$want_fds" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-fi
-echo "building (release)..." >&2
-bench_build ccgw-sim
-bin="$bin_dir"
+bench_prepare_agents "$(( save_agents > resume_agents ? save_agents : resume_agents ))"
 dir=$(mktemp -d)
 pids=()
 cleanup() {
