@@ -128,6 +128,9 @@ public actor SimulatedGateway {
 
     func callEnded(_ operation: String) { inFlight[operation, default: 1] -= 1 }
 
+    /// Calls of `operation` being answered now.
+    public func callsInFlight(_ operation: String) -> Int { inFlight[operation] ?? 0 }
+
     /// The most calls of `operation` (`login`, `resetSkill`, …) ever answered at once.
     public func peakConcurrency(_ operation: String) -> Int { peakInFlight[operation] ?? 0 }
 

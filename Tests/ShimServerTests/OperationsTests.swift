@@ -35,7 +35,9 @@ import Testing
             #expect(try await h.resetSkill().status == 200)
             await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .delay(.seconds(3))))
             async let slow = h.resetSkill()
-            try await Task.sleep(for: .milliseconds(150))
+            // Stop only once the slow call is under way at the gateway: the shim has read the
+            // request, so it is in flight (not an idle connection the server may close).
+            for _ in 0..<400 where await h.gateway.callsInFlight("resetSkill") == 0 { try await Task.sleep(for: .milliseconds(10)) }
             await h.beginStop()
             let reply = try await slow
             #expect(reply.status == 503)
