@@ -55,7 +55,8 @@ import Glibc
             try await rig.start(yaml)
             try await rig.signInAll()
             #expect(rig.terminate() == 0)
-            #expect(await rig.calls("logout").count == (signOut ? 3 : 0))
+            let logouts = await rig.calls("logout").map { "\($0.agentID ?? "-") \($0.retcode ?? "-")" }
+            #expect(logouts.count == (signOut ? 3 : 0), "\(logouts) \(rig.logLines.filter { $0.contains("logout") || $0.contains("closed") })")
             let mark = await rig.mark()
             try await rig.start(yaml)
             for agent in rig.agents { #expect(try await rig.resetSkill(agent.id).status == 200) }

@@ -14,15 +14,17 @@ import Glibc
         try await withRestartRig(
             agents: 50,
             configure: {
-                $0.rotationInterval = .milliseconds(500); $0.guidGrace = .seconds(3)
+                // Rotations keep coming; the grace and the unpolled sign-out are wide enough that a
+                // loaded machine (slow saves, slow restart) cannot expire what this test resumes.
+                $0.rotationInterval = .milliseconds(500); $0.guidGrace = .seconds(15); $0.unpolledTimeout = .seconds(30)
             }
         ) { rig in
-            try await rig.start(rig.yaml(sessions: "signInAtStartup: true, signOutOnShutdown: false"))
+            try await rig.start(rig.yaml(sessions: "signInAtStartup: true, signOutOnShutdown: false", unpolledSignOut: "30s"))
             try await rig.waitForSaved { $0.sessions.count == 50 }
             try await Task.sleep(for: .milliseconds(700))  // rotations happen; the saved GUIDs follow
             rig.kill9()
             let mark = await rig.mark()
-            try await rig.start(rig.yaml(sessions: "signInAtStartup: true, signOutOnShutdown: false"))
+            try await rig.start(rig.yaml(sessions: "signInAtStartup: true, signOutOnShutdown: false", unpolledSignOut: "30s"))
             for agent in rig.agents {
                 let reply = try await rig.resetSkill(agent.id)
                 #expect(reply.status == 200, "\(agent.id): \(reply.body)")

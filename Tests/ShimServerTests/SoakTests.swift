@@ -25,7 +25,9 @@ import Testing
         var options = SimulatorOptions(agents: agents)
         options.authMode = .dynamic
         options.rotationInterval = .milliseconds(200)
-        options.guidGrace = .seconds(2)
+        // Longer than the poll loop's longest backoff (5 s) under chaos: a GUID may expire only
+        // while the shim could not have learned its successor (the simulator expires on its own clock).
+        options.guidGrace = .seconds(8)
         options.pollHold = .milliseconds(200)
         options.chaos = .init()
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)

@@ -75,8 +75,7 @@ final class EtcdClient: Sendable {
         }
         if status != 200 || (json["error"] != nil && json["header"] == nil) {
             let (code, message) = EtcdJSON.error(json) ?? (0, "HTTP \(status)")
-            let kind: EtcdError.Kind = code == 14 ? .refused(code: 14) : .refused(code: code)
-            throw EtcdError(kind: kind, message: "etcd at \(Self.hostPort(url)): \(message)")
+            throw EtcdError(kind: .refused(code: code), message: "etcd at \(Self.hostPort(url)): \(message)")
         }
         return json
     }

@@ -3,10 +3,6 @@ import Logging
 import NIOConcurrencyHelpers
 import ShimCore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The saved sessions (issue #10): kept in memory and written to
 /// `<state.directory>/sessions.json` so a restarted shim resumes its agents.
 ///
@@ -104,17 +100,13 @@ final class StateStore: Sendable {
     func run() async {
         while !Task.isCancelled {
             do { try await LoopTimer.sleep(for: interval) } catch { return }
-            flushIfNeeded()
+            write(force: false)
         }
     }
 
     /// Writes now if anything changed since the last write.
     func flush() {
         write(force: true)
-    }
-
-    private func flushIfNeeded() {
-        write(force: false)
     }
 
     private func write(force: Bool) {

@@ -45,7 +45,7 @@ final class RestartRig: Sendable {
 
     /// The config of every start: the agents, the state directory, fast timers.
     func yaml(
-        _ extra: String = "", sessions: String = "signInAtStartup: false, signOutOnShutdown: false", unpolledSignOut: String = "6s"
+        _ extra: String = "", sessions: String = "signInAtStartup: false, signOutOnShutdown: false", unpolledSignOut: String = "10s"
     )
         -> String
     {
@@ -228,7 +228,7 @@ func withRestartRig(
     var options = SimulatorOptions(agents: agents)
     options.authMode = .dynamic
     options.pollHold = .milliseconds(300)
-    options.unpolledTimeout = .seconds(6)
+    options.unpolledTimeout = .seconds(10)
     configure(&options)
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
     let simulator = try Simulator(options: options, logger: quiet, onServerRunning: { portContinuation.yield($0) })
