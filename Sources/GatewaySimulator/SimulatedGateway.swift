@@ -18,6 +18,7 @@ public actor SimulatedGateway {
     private var signInsInProgress: Set<String> = []
     private var nodeCounter = 0
     private(set) var signOuts: [String: String] = [:]
+    private var signOutCounts: [String: Int] = [:]
     /// Held polls waiting for a change, by agent and ticket (see `waitForChange`).
     private var heldPolls: [String: [Int: CheckedContinuation<Void, Never>]] = [:]
     private var heldPollTickets = 0
@@ -83,6 +84,7 @@ public actor SimulatedGateway {
             for record in session.guids { deadGUIDs.insert(record.value) }
         }
         signOuts[id] = reason
+        signOutCounts[reason, default: 0] += 1
         wakeHeldPolls(id)
     }
 
@@ -173,6 +175,9 @@ public actor SimulatedGateway {
 
     /// Why the agent was last signed out, if it was.
     public func signOutReason(_ id: String) -> String? { signOuts[id] }
+
+    /// How many sessions ended for `reason` (`unpolled`, `logout`, `forced out by forcelogin`, `displaced`).
+    public func signOutCount(_ reason: String) -> Int { signOutCounts[reason] ?? 0 }
 
     /// Another client force-signs the agent in: the current session is displaced
     /// (PROTOCOL.md §2.2, reason 264); its GUIDs now get 100-006.

@@ -45,8 +45,11 @@ public struct ShimRuntime: Service {
 
     let services: [any Service]
     let reloader: Reloader
+    /// Cluster mode (issue #11); nil: a single process.
+    let cluster: ClusterGate?
     let logger: Logger
     let reloadOnSIGHUP: Bool
+    let registry: SessionRegistry
 
     /// Builds every part from a loaded config. Throws when the CA file cannot be used.
     public init(loaded: ConfigLoader.Loaded, logger: Logger, levelControl: LogLevelControl, options: Options = Options()) throws(ConfigError) {
@@ -59,12 +62,14 @@ public struct ShimRuntime: Service {
         let pollers = PollerLauncher()
         let state = StateStore.open(config: config, now: AgentSession.nowMilliseconds(), metrics: metrics, logger: logger)
         let store = state.store
+        let cluster = try Self.clusterMember(loaded: loaded, metrics: metrics, logger: logger)
         let makeSession: @Sendable (ShimConfig.Agent, String) -> AgentSession = { agent, password in
             AgentSession(
                 agent: agent, password: password, gateway: gateway, settings: settings, pollers: pollers, metrics: metrics,
-                logger: logger, store: store)
+                logger: logger, store: store, cluster: cluster?.member)
         }
         let registry = SessionRegistry(config.agents.map { makeSession($0, loaded.passwords[$0.id] ?? "") })
+        self.cluster = cluster
         let readiness = Readiness()
         let drainSignal = DrainSignal()
         let shutdownSettings = NIOLockedValueBox(config.shutdown)
@@ -76,7 +81,7 @@ public struct ShimRuntime: Service {
             registry: registry, requestTimeout: config.gateway.requestTimeout, readiness: readiness, drainSignal: drainSignal,
             metrics: metrics, metricsEndpoint: config.metrics.listen == nil ? endpoint : nil,
             authenticator: CallerAuthenticator(clients: config.clients, tokens: loaded.tokens), limits: config.limits,
-            warnings: loaded.warnings.filter { $0.hasPrefix("gateway.insecureSkipVerify") })
+            warnings: loaded.warnings.filter { $0.hasPrefix("gateway.insecureSkipVerify") }, cluster: cluster)
         let onServerRunning = options.onServerRunning
         let listenHost = config.listen.host
         let app = Application(
@@ -101,7 +106,7 @@ public struct ShimRuntime: Service {
                 registry: registry, pollers: pollers, signInAtStartup: config.sessions.signInAtStartup,
                 signInConcurrency: config.sessions.signInConcurrency,
                 signOutOnShutdown: config.sessions.signOutOnShutdown, logger: logger, metrics: metrics, store: store,
-                saved: state.sessions, goneAtStart: state.gone, resumeWait: config.gateway.unpolledSignOut),
+                saved: state.sessions, goneAtStart: state.gone, resumeWait: config.gateway.unpolledSignOut, cluster: cluster),
         ]
         if let metricsListen = config.metrics.listen {
             let onMetrics = options.onMetricsServerRunning
@@ -133,6 +138,7 @@ public struct ShimRuntime: Service {
         self.reloadOnSIGHUP = options.reloadOnSIGHUP
         self.services = services
         self.reloader = reloader
+        self.registry = registry
     }
 
     /// Plain HTTP/1.1, or HTTPS with `listen.tls`.
@@ -149,7 +155,18 @@ public struct ShimRuntime: Service {
         }
     }
 
+    /// Cluster mode: joins the cluster (a lease and the member key) before anything is
+    /// served. Throws, with one line naming `cluster.memberId`, when another live member
+    /// already uses this member's id; an unreachable etcd is not an error (the member
+    /// starts, serves nothing it does not hold, and keeps trying).
+    public func join() async throws {
+        guard let cluster else { return }
+        if !(await cluster.member.hasJoined) { await cluster.member.attach(registry) }
+        try await cluster.member.join()
+    }
+
     public func run() async throws {
+        try await join()
         var services = self.services
         if reloadOnSIGHUP {
             // Trap SIGHUP before any service starts, so before the listener is bound and READY=1 is sent.
@@ -163,5 +180,37 @@ public struct ShimRuntime: Service {
     @discardableResult
     public func reload() async -> Bool {
         await reloader.reload().applied
+    }
+
+    /// The cluster member, its forwarder and the peer check, when the config has `cluster:`.
+    static func clusterMember(loaded: ConfigLoader.Loaded, metrics: ShimMetrics, logger: Logger) throws(ConfigError) -> ClusterGate? {
+        let config = loaded.config
+        guard let settings = config.cluster else { return nil }
+        var etcdTLS: TLSConfiguration?
+        if settings.etcd.endpoints.contains(where: { $0.hasPrefix("https://") }) {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            if let caFile = settings.etcd.caFile {
+                tls.trustRoots = .certificates(try PEMFile.certificates(caFile, key: "cluster.etcd.caFile"))
+            }
+            if let certFile = settings.etcd.certFile, let keyFile = settings.etcd.keyFile {
+                tls.certificateChain = try PEMFile.certificates(certFile, key: "cluster.etcd.certFile").map { .certificate($0) }
+                tls.privateKey = .privateKey(try PEMFile.privateKey(keyFile, key: "cluster.etcd.keyFile"))
+            }
+            etcdTLS = tls
+        }
+        var peerTLS: TLSConfiguration?
+        if settings.advertiseURL.hasPrefix("https://") {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            // Members serve the same kind of certificate: trust what signs our own.
+            if let files = config.listen.tls, let chain = try? PEMFile.certificates(files.certFile, key: "listen.tls.certFile"), chain.count > 1 {
+                tls.trustRoots = .certificates(Array(chain.dropFirst()))
+            }
+            peerTLS = tls
+        }
+        let member = ClusterMember(
+            settings: settings, agents: config.agents.map(\.id), signInAtStartup: config.sessions.signInAtStartup,
+            stateDirectory: config.state.directory, tls: etcdTLS, metrics: metrics, logger: logger)
+        let forwarder = PeerForwarder(memberID: settings.memberID, peerToken: loaded.peerToken ?? "", tls: peerTLS)
+        return ClusterGate(member: member, forwarder: forwarder, peerToken: loaded.peerToken ?? "", requestTimeout: config.gateway.requestTimeout)
     }
 }

@@ -15,8 +15,11 @@ struct CheckConfig: ParsableCommand {
     func run() throws {
         do {
             let loaded = try ConfigLoader().load(path: config)
+            let cluster = loaded.config.cluster.map {
+                ", cluster member \($0.memberID) advertised at \($0.advertiseURL), etcd \($0.etcd.endpoints.count) endpoint(s), lease \($0.leaseTTL)"
+            }
             print(
-                "config OK: gateway \(loaded.config.gateway.url) (\(loaded.config.gateway.authMode)), \(loaded.config.agents.count) agent(s), listening on \(loaded.config.listen.host):\(loaded.config.listen.port)"
+                "config OK: gateway \(loaded.config.gateway.url) (\(loaded.config.gateway.authMode)), \(loaded.config.agents.count) agent(s), listening on \(loaded.config.listen.host):\(loaded.config.listen.port)\(cluster ?? "")"
             )
         } catch {
             FileHandle.standardError.write(Data("ccgw-shim: \(error)\n".utf8))

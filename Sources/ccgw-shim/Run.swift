@@ -47,6 +47,13 @@ struct Run: AsyncParsableCommand {
             FileHandle.standardError.write(Data("ccgw-shim: \(error)\n".utf8))
             throw ExitCode(1)
         }
+        do {
+            try await runtime.join()
+        } catch {
+            FileHandle.standardError.write(Data("ccgw-shim: \(error)\n".utf8))
+            logger.error("\(error)")
+            throw ExitCode(1)
+        }
         let group = ServiceGroup(
             configuration: .init(services: [runtime], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

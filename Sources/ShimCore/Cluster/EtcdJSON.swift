@@ -54,7 +54,7 @@ public enum EtcdJSON {
     public static func createIfAbsent(key: String, value: String, lease: Int64) -> JSONValue {
         txn(
             compare: [compareCreate(key, equals: 0)], success: [put(key, value, lease: lease)],
-            failure: [.object([("request_range", range(key: key))])])
+            failure: [rangeOperation(key)])
     }
 
     /// `kv/txn` that succeeds only while `key` still has creation revision `epoch` and
@@ -72,6 +72,9 @@ public enum EtcdJSON {
         if lease != 0 { fields.append(("lease", .string(String(lease)))) }
         return .object([("request_put", .object(fields))])
     }
+
+    /// A `request_range` operation of a txn (one key).
+    public static func rangeOperation(_ key: String) -> JSONValue { .object([("request_range", range(key: key))]) }
 
     /// A `request_delete_range` operation of a txn (one key).
     public static func delete(_ key: String) -> JSONValue {

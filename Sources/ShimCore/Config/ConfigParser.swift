@@ -8,7 +8,7 @@ import Yams
 public enum ConfigParser {
     static let topKeys = [
         "listen", "gateway", "sessions", "agents", "logging", "shutdown", "metrics", "clients", "allowUnauthenticated", "limits",
-        "state",
+        "state", "cluster",
     ]
     static let stateKeys = ["directory"]
     static let clientKeys = ["name", "tokenFile", "tokenEnv", "tokenCredential", "agents"]
@@ -100,6 +100,7 @@ public enum ConfigParser {
         }
         config.agents = try parseList(
             top, key: "agents", example: "- id: ...", identity: ("id", \.id.rawValue, "agent"), parse: parseAgent)
+        if let node = top.node("cluster") { config.cluster = try parseCluster(node, config: config) }
         return config
     }
 
@@ -227,21 +228,26 @@ public enum ConfigParser {
         return ShimConfig.Agent(id: id, phone: phone, password: sources[0], signIn: fields, keyPath: path)
     }
 
+    /// The token sources a mapping names: `<prefix>File`, `<prefix>Env`, `<prefix>Credential`.
+    static func tokenSources(_ reader: YAMLMappingReader, prefix: String) throws(ConfigError) -> [SecretSource] {
+        var sources: [SecretSource] = []
+        for (suffix, make) in [
+            ("File", SecretSource.file(path:)), ("Env", SecretSource.environment(name:)), ("Credential", SecretSource.credential(name:)),
+        ]
+        where reader.has(prefix + suffix) {
+            guard let value = try reader.string(prefix + suffix), !value.isEmpty else { throw reader.fail(prefix + suffix, "must not be empty") }
+            sources.append(make(value))
+        }
+        return sources
+    }
+
     static func parseClient(_ node: Node, path: String) throws(ConfigError) -> ShimConfig.Client {
         let reader = try YAMLMappingReader(node, path: path, allowed: clientKeys)
         let name = try reader.requireString("name")
         guard name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
             throw reader.fail("name", "must be letters, digits, '-', '_' or '.' (at most 64)")
         }
-        var sources: [SecretSource] = []
-        for (key, make) in [
-            ("tokenFile", SecretSource.file(path:)), ("tokenEnv", SecretSource.environment(name:)),
-            ("tokenCredential", SecretSource.credential(name:)),
-        ]
-        where reader.has(key) {
-            guard let value = try reader.string(key), !value.isEmpty else { throw reader.fail(key, "must not be empty") }
-            sources.append(make(value))
-        }
+        let sources = try tokenSources(reader, prefix: "token")
         guard sources.count == 1 else {
             throw ConfigError(
                 key: path, line: reader.line,

@@ -14,6 +14,8 @@ public struct ShimConfig: Sendable, Equatable {
     public var allowUnauthenticated = false
     public var limits = Limits()
     public var state = State()
+    /// Cluster mode through etcd; nil: a single process.
+    public var cluster: Cluster?
 
     /// Where the shim accepts its callers.
     public struct Listen: Sendable, Equatable {

@@ -25,6 +25,12 @@ public struct SessionFailure: Error, Sendable, Equatable, CustomStringConvertibl
         case queueFull
         /// The shim is shutting down: no new sign-in starts.
         case closed
+        /// Cluster mode: this member does not hold the agent's key (any more), so it may
+        /// not sign the agent in (issue #11, behaviour 4).
+        case notOwner
+        /// Cluster mode: etcd cannot confirm that this member holds the agent, so nothing
+        /// signs it in now.
+        case clusterUnavailable
     }
 
     public init(_ kind: Kind, _ message: String, retcode: Retcode? = nil) {

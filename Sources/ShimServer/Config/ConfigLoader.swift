@@ -15,6 +15,8 @@ public struct ConfigLoader: Sendable {
         public let passwords: [AgentID: String]
         /// Bearer tokens by client name.
         public let tokens: [String: String]
+        /// The cluster's peer token (cluster mode only).
+        public let peerToken: String?
         /// Things worth a warning at start (shared secret files, verification off).
         public let warnings: [String]
     }
@@ -42,6 +44,13 @@ public struct ConfigLoader: Sendable {
         if let caFile = config.gateway.caFile { _ = try PEMFile.certificates(caFile, key: "gateway.caFile") }
         if let certFile = config.gateway.clientCertFile { _ = try PEMFile.certificates(certFile, key: "gateway.clientCertFile") }
         if let tls = config.listen.tls { _ = try PEMFile.certificates(tls.certFile, key: "listen.tls.certFile") }
+        var peerToken: String?
+        if let cluster = config.cluster {
+            peerToken = try secrets.resolve(cluster.peerToken, key: "cluster.\(cluster.peerToken.key(prefix: "peerToken"))")
+            if let caFile = cluster.etcd.caFile { _ = try PEMFile.certificates(caFile, key: "cluster.etcd.caFile") }
+            if let certFile = cluster.etcd.certFile { _ = try PEMFile.certificates(certFile, key: "cluster.etcd.certFile") }
+            if let keyFile = cluster.etcd.keyFile { _ = try PEMFile.privateKey(keyFile, key: "cluster.etcd.keyFile") }
+        }
         var warnings = secrets.permissionWarnings(for: config)
         if config.gateway.insecureSkipVerify {
             warnings.append(
@@ -53,6 +62,6 @@ public struct ConfigLoader: Sendable {
                 "allowUnauthenticated is on and listen.host \(config.listen.host) is reachable from other machines: anyone who reaches it can reset any agent's skills"
             )
         }
-        return Loaded(config: config, passwords: passwords, tokens: tokens, warnings: warnings)
+        return Loaded(config: config, passwords: passwords, tokens: tokens, peerToken: peerToken, warnings: warnings)
     }
 }

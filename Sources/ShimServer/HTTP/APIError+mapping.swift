@@ -12,6 +12,18 @@ extension APIError {
         APIError(.notFound, "unknown_agent", "agent \(id) is not configured in this shim")
     }
 
+    /// Cluster mode: no reachable member can act for the agent now (etcd out of reach,
+    /// the owner gone and its lease not yet ended).
+    static func clusterUnavailable(_ message: String) -> APIError {
+        APIError(.serviceUnavailable, "cluster_unavailable", message).retryingAfterASecond()
+    }
+
+    /// Cluster mode: a forwarded request reached a member that does not hold the agent;
+    /// the member that forwarded it resolves the owner again.
+    static func notOwner(_ agent: AgentID) -> APIError {
+        APIError(.misdirectedRequest, "not_owner", "this member does not hold agent \(agent)")
+    }
+
     /// The error for a final resetskill answer that is not a success (`nil` for a success).
     init?(_ outcome: ResetSkillOutcome) {
         switch outcome.verdict {
@@ -47,6 +59,8 @@ extension APIError {
             self = APIError(.serviceUnavailable, "agent_busy", failure.message).retryingAfterASecond()
         case .closed:
             self = APIError(.serviceUnavailable, "shutting_down", "the shim is shutting down; send the request again").retryingAfterASecond()
+        case .notOwner, .clusterUnavailable:
+            self = .clusterUnavailable(failure.message)
         }
     }
 

@@ -8,14 +8,14 @@ import ShimCore
 let apiRoutes: [(method: HTTPRequest.Method, path: String)] = [
     (.get, HealthRoutes.livenessPath), (.get, HealthRoutes.readinessPath), (.get, "/openapi.yaml"),
     (.get, "/v1/agents"), (.get, "/v1/agents/{agentId}"), (.post, "/v1/agents/{agentId}/reset-skill"),
-    (.post, "/agentgateway/resource/onlineagent/{agentId}/resetskill/{autoflag}"),
+    (.post, "/agentgateway/resource/onlineagent/{agentId}/resetskill/{autoflag}"), (.get, "/v1/cluster"),
 ]
 
 /// The routes of the shim's API listener.
 func buildRouter(
     registry: SessionRegistry, requestTimeout: Duration, readiness: Readiness, drainSignal: DrainSignal,
     metrics: ShimMetrics, metricsEndpoint: MetricsEndpoint?, authenticator: CallerAuthenticator, limits: ShimConfig.Limits,
-    warnings: [String] = []
+    warnings: [String] = [], cluster: ClusterGate? = nil
 ) -> Router<ShimRequestContext> {
     let router = Router(context: ShimRequestContext.self)
     var known = apiRoutes
@@ -24,8 +24,10 @@ func buildRouter(
     router.add(middleware: RequestIDMiddleware())  // sets X-Request-Id on every answer, errors included
     router.add(middleware: ErrorMiddleware(routes: RouteTable(known)))  // turns every error into the JSON answer
     router.add(middleware: InFlightLimitMiddleware(limit: limits.maxInFlight, counter: InFlightCounter()))
-    let resetSkill = ResetSkillRoutes(registry: registry, requestTimeout: requestTimeout, drainSignal: drainSignal, authenticator: authenticator)
-    let agents = AgentRoutes(registry: registry, authenticator: authenticator, warnings: warnings)
+    let resetSkill = ResetSkillRoutes(
+        registry: registry, requestTimeout: requestTimeout, drainSignal: drainSignal, authenticator: authenticator, cluster: cluster)
+    let agents = AgentRoutes(registry: registry, authenticator: authenticator, warnings: warnings, cluster: cluster)
+    let clusterRoutes = ClusterRoutes(authenticator: authenticator, cluster: cluster)
     let health = HealthRoutes(readiness: readiness)
     router.get(RouterPath(HealthRoutes.livenessPath), use: health.live)
     router.get(RouterPath(HealthRoutes.readinessPath), use: health.ready)
@@ -34,6 +36,7 @@ func buildRouter(
     }
     router.get("/v1/agents", use: agents.list)
     router.get("/v1/agents/:agentId", use: agents.get)
+    router.get("/v1/cluster", use: clusterRoutes.get)
     router.post("/v1/agents/:agentId/reset-skill", use: resetSkill.resetSkill)
     router.post("/agentgateway/resource/onlineagent/:agentId/resetskill/:autoflag", use: resetSkill.compatResetSkill)
     if let metricsEndpoint { router.get(RouterPath(HealthRoutes.metricsPath), use: metricsEndpoint.serve) }

@@ -12,6 +12,9 @@ info:
     One stable endpoint for Huawei CC-Gateway resetSkill, with managed agent sessions.
     Every response carries X-Request-Id. Routes that touch an agent need
     `Authorization: Bearer <token>` when `clients:` is configured.
+    In cluster mode (`cluster:`) any member serves any agent: a request for an agent
+    another member owns is forwarded to it once and its answer returned unchanged;
+    responses from the member that talked to the gateway carry `X-Ccgw-Owner`.
 servers:
   - url: http://127.0.0.1:8080
 security:
@@ -38,7 +41,9 @@ paths:
       responses:
         '200':
           description: The gateway answered retcode 0.
-          headers: {X-Request-Id: {$ref: '#/components/headers/X-Request-Id'}}
+          headers:
+            X-Request-Id: {$ref: '#/components/headers/X-Request-Id'}
+            X-Ccgw-Owner: {$ref: '#/components/headers/X-Ccgw-Owner'}
           content:
             application/json:
               schema: {$ref: '#/components/schemas/ResetSkillSuccess'}
@@ -49,6 +54,7 @@ paths:
         '405': {$ref: '#/components/responses/MethodNotAllowed'}
         '409': {$ref: '#/components/responses/Conflict'}
         '413': {$ref: '#/components/responses/PayloadTooLarge'}
+        '421': {$ref: '#/components/responses/NotOwner'}
         '502': {$ref: '#/components/responses/BadGateway'}
         '503': {$ref: '#/components/responses/Unavailable'}
         '504': {$ref: '#/components/responses/GatewayTimeout'}
@@ -77,7 +83,9 @@ paths:
       responses:
         '200':
           description: The gateway's answer, whatever its retcode.
-          headers: {X-Request-Id: {$ref: '#/components/headers/X-Request-Id'}}
+          headers:
+            X-Request-Id: {$ref: '#/components/headers/X-Request-Id'}
+            X-Ccgw-Owner: {$ref: '#/components/headers/X-Ccgw-Owner'}
           content:
             application/json:
               schema: {$ref: '#/components/schemas/GatewayEnvelope'}
@@ -88,6 +96,7 @@ paths:
         '405': {$ref: '#/components/responses/MethodNotAllowed'}
         '409': {$ref: '#/components/responses/Conflict'}
         '413': {$ref: '#/components/responses/PayloadTooLarge'}
+        '421': {$ref: '#/components/responses/NotOwner'}
         '502':
           description: A shim-side gateway failure (error body), or the gateway's own 5xx passed through.
           headers: {X-Request-Id: {$ref: '#/components/headers/X-Request-Id'}}
@@ -130,6 +139,22 @@ paths:
         '401': {$ref: '#/components/responses/Unauthorized'}
         '403': {$ref: '#/components/responses/Forbidden'}
         '404': {$ref: '#/components/responses/NotFound'}
+        '405': {$ref: '#/components/responses/MethodNotAllowed'}
+        '503': {$ref: '#/components/responses/Unavailable'}
+  /v1/cluster:
+    get:
+      operationId: getCluster
+      summary: This member, its lease, the live members with their agent counts, and whether etcd answers.
+      parameters:
+        - $ref: '#/components/parameters/requestId'
+      responses:
+        '200':
+          description: The cluster as this member sees it (`mode` is `single` without `cluster:`).
+          headers: {X-Request-Id: {$ref: '#/components/headers/X-Request-Id'}}
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Cluster'}
+        '401': {$ref: '#/components/responses/Unauthorized'}
         '405': {$ref: '#/components/responses/MethodNotAllowed'}
         '503': {$ref: '#/components/responses/Unavailable'}
   /healthz:
@@ -217,6 +242,9 @@ components:
     Retry-After:
       description: Seconds to wait before retrying.
       schema: {type: string}
+    X-Ccgw-Owner:
+      description: Cluster mode only; the memberId of the member that talked to the gateway for this agent.
+      schema: {type: string}
   responses:
     BadRequest:
       description: invalid_request (the shim's validation) or gateway_rejected (000-002 and kin).
@@ -254,8 +282,12 @@ components:
       description: gateway_sign_in_failed, gateway_session_lost, gateway_error or gateway_unreachable.
       headers: {X-Request-Id: {$ref: '#/components/headers/X-Request-Id'}}
       content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+    NotOwner:
+      description: not_owner; cluster mode, a forwarded request reached a member that no longer holds the agent.
+      headers: {X-Request-Id: {$ref: '#/components/headers/X-Request-Id'}}
+      content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
     Unavailable:
-      description: overloaded (limits.maxInFlight), agent_busy (limits.maxQueuedPerAgent) or shutting_down.
+      description: overloaded (limits.maxInFlight), agent_busy (limits.maxQueuedPerAgent), shutting_down, or cluster_unavailable (no reachable member can act for the agent now).
       headers:
         X-Request-Id: {$ref: '#/components/headers/X-Request-Id'}
         Retry-After: {$ref: '#/components/headers/Retry-After'}
@@ -310,7 +342,7 @@ components:
               enum: [invalid_request, gateway_rejected, unauthorized, agent_not_allowed, unknown_agent, not_found,
                 method_not_allowed, agent_signed_in_elsewhere, payload_too_large, gateway_sign_in_failed,
                 gateway_session_lost, gateway_error, gateway_unreachable, overloaded, agent_busy, shutting_down,
-                gateway_timeout, http_error, internal_error]
+                gateway_timeout, http_error, internal_error, cluster_unavailable, not_owner]
             message: {type: string}
             retcode: {type: ['string', 'null']}
         requestId: {type: string}
@@ -337,6 +369,12 @@ components:
         signIns: {type: integer, minimum: 0}
         rotations: {type: integer, minimum: 0}
         lastError: {type: ['string', 'null']}
+        owner:
+          description: Cluster mode only; the memberId that owns the agent, null when nobody does.
+          type: ['string', 'null']
+        ownerSince:
+          description: Cluster mode only; when the owner claimed the agent.
+          type: ['string', 'null']
     AgentList:
       type: object
       required: [agents]
@@ -352,5 +390,37 @@ components:
       required: [status]
       properties:
         status: {type: string}
+    Cluster:
+      type: object
+      required: [mode, member, members, etcd]
+      properties:
+        mode: {type: string, enum: [single, etcd]}
+        member:
+          type: ['object', 'null']
+          properties:
+            id: {type: string}
+            url: {type: string}
+            lease: {type: string, enum: [held, unconfirmed, none]}
+            leaseTTLSeconds: {type: integer}
+            leaseConfirmedSecondsAgo: {type: ['number', 'null']}
+            claiming: {type: boolean}
+            agentsOwned: {type: integer, minimum: 0}
+            agentsConfigured: {type: integer, minimum: 0}
+        members:
+          type: array
+          items:
+            type: object
+            required: [id, url, since, agents]
+            properties:
+              id: {type: string}
+              url: {type: string}
+              since: {type: string}
+              agents: {type: integer, minimum: 0}
+        etcd:
+          type: ['object', 'null']
+          properties:
+            reachable: {type: boolean}
+            endpoint: {type: string}
+            lastError: {type: ['string', 'null']}
 """#
 }

@@ -14,8 +14,18 @@ struct ResetSkillLogLine {
     var errorCode: String?
     /// The authenticated caller's name (`clients[].name`), when authentication is on.
     var client: String?
+    /// Cluster mode: the member the request was forwarded to, or that forwarded it here.
+    var forwardedTo: String?
+    var forwardedFrom: String?
 
     init(route: String) { self.route = route }
+
+    /// The retcode and error code of an answer the owner gave to a forwarded request.
+    mutating func readForwarded(_ body: ByteBuffer) {
+        guard let json = try? JSONParser.parse(body.readableBytesView) else { return }
+        if let code = json["retcode"]?.stringValue ?? json["error"]?["retcode"]?.stringValue { retcode = Retcode(code) }
+        errorCode = json["error"]?["code"]?.stringValue
+    }
 
     func emit(to logger: Logger, status: Int) {
         let elapsed = ContinuousClock.now - started
@@ -32,6 +42,8 @@ struct ResetSkillLogLine {
         ]
         if let errorCode { metadata["error.code"] = .string(errorCode) }
         if let client { metadata["client"] = .string(client) }
+        if let forwardedTo { metadata["forwarded.to"] = .string(forwardedTo) }
+        if let forwardedFrom { metadata["forwarded.from"] = .string(forwardedFrom) }
         let level: Logger.Level = status >= 500 ? .warning : .info
         logger.log(level: level, "resetSkill", metadata: metadata)
     }

@@ -30,7 +30,7 @@ public final class ShimMetrics: Sendable {
         var v2: String
     }
 
-    private typealias Dimension = (name: String, value: String)
+    typealias Dimension = (name: String, value: String)
 
     public init(factory: any MetricsFactory, agentLabel: Bool = false) {
         self.factory = factory
@@ -65,15 +65,15 @@ public final class ShimMetrics: Sendable {
         given.compactMap { $0.map { ($0.name, $0.value) } }
     }
 
-    private func counter(_ label: String, _ d0: Dimension? = nil, _ d1: Dimension? = nil, _ d2: Dimension? = nil) -> Counter {
+    func counter(_ label: String, _ d0: Dimension? = nil, _ d1: Dimension? = nil, _ d2: Dimension? = nil) -> Counter {
         cached(Self.key(0, label, d0, d1, d2)) { Counter(label: label, dimensions: Self.dimensions(d0, d1, d2), factory: factory) }
     }
 
-    private func timer(_ label: String, _ d0: Dimension) -> CoreMetrics.Timer {
+    func timer(_ label: String, _ d0: Dimension) -> CoreMetrics.Timer {
         cached(Self.key(1, label, d0, nil, nil)) { CoreMetrics.Timer(label: label, dimensions: Self.dimensions(d0), factory: factory) }
     }
 
-    private func gauge(_ label: String) -> Gauge {
+    func gauge(_ label: String) -> Gauge {
         cached(Self.key(2, label, nil, nil, nil)) { Gauge(label: label, factory: factory) }
     }
 

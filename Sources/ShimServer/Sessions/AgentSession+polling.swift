@@ -29,6 +29,8 @@ extension AgentSession {
                     logger.warning(
                         "getAgentEvent: session ended by the gateway", metadata: ["method": "getAgentEvent", "gateway.retcode": "\(code)"])
                     invalidate(generation: generation, reason: "getAgentEvent: \(code) (signed out by the gateway)", retcode: answer.retcode)
+                    // Cluster mode: etcd decides whether this member may act again (issue #11, behaviour 4).
+                    await cluster?.sessionEnded(agentID)
                     return
                 case .refreshGUID?:
                     failures += 1

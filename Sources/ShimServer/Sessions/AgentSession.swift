@@ -23,6 +23,12 @@ actor AgentSession {
     private let pollers: PollerLauncher
     /// Where the session is saved for a restart (issue #10); nil: nothing is saved.
     let store: StateStore?
+    /// Cluster mode (issue #11): who may sign the agent in; nil: a single process.
+    let cluster: ClusterMember?
+    /// The gateway ended the session (100-006 and the like): the cluster's record of it
+    /// is stale until `ClusterMember.sessionEnded` removes it, so a sign-in now must not
+    /// count it as the cluster's own.
+    private var endedByGateway = false
 
     /// The GUID to send and the sign-in it belongs to.
     struct Credentials: Sendable, Equatable {
@@ -58,9 +64,10 @@ actor AgentSession {
 
     init(
         agent: ShimConfig.Agent, password: String, gateway: any GatewayTransport, settings: SessionSettings, pollers: PollerLauncher,
-        metrics: ShimMetrics, logger: Logger, store: StateStore? = nil
+        metrics: ShimMetrics, logger: Logger, store: StateStore? = nil, cluster: ClusterMember? = nil
     ) {
         self.store = store
+        self.cluster = cluster
         self.metrics = metrics
         self.agentID = agent.id
         self.agent = agent
@@ -152,6 +159,7 @@ actor AgentSession {
         lastError = reason
         // The gateway said this session ended: it is no longer ours to take back.
         store?.remove(agentID)
+        endedByGateway = true
         resumeTally?.report(.gone)
         resumeTally = nil
         metrics.sessionLost(ShimMetrics.lossReason(for: retcode))
@@ -164,11 +172,21 @@ actor AgentSession {
     /// within `requestTimeout`. `forcing`: start with `forceLogin` for this reason.
     private func signIn(forcing: TakeoverReason? = nil) async throws -> Credentials {
         let deadline = ContinuousClock.now + settings.requestTimeout
+        // Cluster mode: nothing goes out before etcd confirms the agent's key is ours.
+        var clusterHeldSession = false
+        if let cluster {
+            clusterHeldSession = try await cluster.permitSignIn(agentID) && !endedByGateway
+            endedByGateway = false
+        }
         var attempt = SignInAttempt(
-            agent: agentID, forcing: forcing, forceLoginAllowed: settings.forceLogin, ownSession: ownSessionEvidence(),
+            agent: agentID, forcing: forcing, forceLoginAllowed: settings.forceLogin, ownSession: ownSessionEvidence(clusterHeldSession),
             maxTransientRetries: settings.maxTransientRetries)
         var lossRecorded = false
+        var guarded = true
         while true {
+            // Every further sign-in call (a forcelogin after 100-002, a retry) is guarded again.
+            if let cluster, !guarded { _ = try await cluster.permitSignIn(agentID) }
+            guarded = false
             let operation = attempt.operation
             let pause = settings.backoff(attempt: attempt.retries + 1)
             let step: SignInAttempt.Step
@@ -204,6 +222,7 @@ actor AgentSession {
                 try await Task.sleep(for: pause)
             case .fail(let failure):
                 recordError("\(operation.logName): \(failure.retcode?.rawValue ?? failure.message)")
+                if let cluster, !attempt.answerLost { await cluster.signInFailed(agentID, existed: clusterHeldSession) }
                 if failure.kind == .signedInElsewhere {
                     metrics.signIn(.conflict)
                 } else {
@@ -264,9 +283,13 @@ actor AgentSession {
     }
 
     /// What shows that a session the gateway holds for this agent is ours: a sign-in
-    /// of ours whose answer was lost, or the saved state (`SavedSession.takeoverReason`).
-    private func ownSessionEvidence() -> TakeoverReason? {
+    /// of ours whose answer was lost, or the saved state (`SavedSession.takeoverReason`);
+    /// in cluster mode, instead of the saved state, etcd's record that the cluster holds
+    /// a session for the agent, read by the guard that let this sign-in go out
+    /// (`AgentOwnership.takeoverReason`).
+    private func ownSessionEvidence(_ clusterHeldSession: Bool) -> TakeoverReason? {
         if orphanedSignIn { return .lostAnswer }
+        if cluster != nil { return clusterHeldSession ? .clusterSession : nil }
         return store?.session(agentID)?.takeoverReason(now: Self.nowMilliseconds(), unpolledSignOut: settings.unpolledSignOut)
     }
 
@@ -342,12 +365,27 @@ actor AgentSession {
         if signOut { await self.signOut() }
     }
 
+    /// Cluster mode: stops acting for the agent because another member holds it now:
+    /// the poll loop ends, nothing is signed out (the session is the new owner's).
+    func drop(reason: String) {
+        guard current != nil else { return }
+        current = nil
+        origin = nil
+        lastError = reason
+        store?.remove(agentID)
+        logger.notice("stopped acting for the agent; no logout", metadata: ["reason": "\(reason)"])
+    }
+
+    /// Whether the agent has a session here.
+    var isActive: Bool { current != nil }
+
     /// Signs the agent out (`logout`) if it is signed in.
     func signOut() async {
         guard let held = current else { return }
         current = nil
         origin = nil
         defer { store?.remove(agentID) }
+        if let cluster { await cluster.signedOut(agentID) }
         do throws(GatewayCallError) {
             let answer = try await call(.logout(agentID), guid: held.guid, timeout: settings.signOutTimeout)
             logger.info("logout", metadata: ["method": "logout", "gateway.retcode": "\(answer.retcode?.rawValue ?? "http \(answer.status)")"])

@@ -27,12 +27,16 @@ struct SessionService: Service {
     var goneAtStart = 0
     /// How long to wait for the resumed sessions' first polls before the start-up line.
     var resumeWait: Duration = .seconds(120)
+    /// Cluster mode (issue #11): the member's keepalive and claims run here, agents are
+    /// signed in by their owners only, and shutdown hands them over; nil: a single process.
+    var cluster: ClusterGate?
 
     func run() async throws {
         // Saved sessions are installed before anything else may sign an agent in.
         let tally = await resumeSaved()
         await withDiscardingTaskGroup { group in
             if let store { group.addTask { await store.run() } }
+            if let cluster { group.addTask { await cluster.member.run() } }
             if let tally {
                 group.addTask { [logger, resumeWait] in
                     await withTaskGroup(of: Void.self) { waiter in
@@ -44,7 +48,7 @@ struct SessionService: Service {
                     tally.log(to: logger)
                 }
             }
-            if signInAtStartup {
+            if signInAtStartup, cluster == nil {  // in a cluster, each agent's owner signs it in (`ClaimPlan`)
                 for share in Self.shares(of: registry.all, count: signInConcurrency) {
                     group.addTask { await signInAtStart(share) }
                 }
@@ -55,28 +59,48 @@ struct SessionService: Service {
             group.cancelAll()
         }
         pollers.finish()
+        // In a cluster, only the last member out signs agents out; the others release them.
+        let last = await cluster?.member.isLastMember() ?? true
+        let signOut = signOutOnShutdown && last
         // Sign-outs are bounded like sign-ins: each needs a fresh connection (the polls'
         // connections closed with their cancellation), and 10,000 TLS handshakes at
         // once would time out and leave agents signed in.
         await withDiscardingTaskGroup { group in
             for share in Self.shares(of: registry.all, count: signInConcurrency) {
                 group.addTask {
-                    for session in share { await session.close(signOut: signOutOnShutdown) }
+                    for session in share { await session.close(signOut: signOut) }
                 }
             }
         }
+        var released = 0
+        if let gate = cluster {
+            let cluster = gate.member
+            for session in registry.all where await cluster.view(of: session.agentID).guardEpoch != nil { released += 1 }
+            // The last member that keeps its sessions keeps its lease too, so a restart
+            // within the lease resumes them without a sign-in; every other member releases.
+            if signOut || !last {
+                await cluster.leave(handedOver: signOut ? 0 : released)
+                store?.removeAll()
+            }
+            await cluster.shutdownClient()
+            await gate.forwarder.shutdown()
+        }
         if let store {
-            if signOutOnShutdown { store.removeAll() }
+            if signOut { store.removeAll() }
             store.flush()
         }
-        logger.info("sessions closed", metadata: ["sessions.saved": "\(store != nil && !signOutOnShutdown)"])
+        logger.info("sessions closed", metadata: ["sessions.saved": "\(store != nil && !signOut)"])
     }
 
     /// Resumes every saved session that has a GUID (issue #10), without signing in: each
     /// starts its poll loop at once, and the first answer decides. The returned tally
     /// writes one `info` line once every first poll has answered.
     private func resumeSaved() async -> ResumeTally? {
-        let resumable = registry.all.compactMap { session in saved[session.agentID].flatMap { $0.guid == nil ? nil : (session, $0) } }
+        // In a cluster, only the agents whose keys our kept lease still holds are ours to resume.
+        let held = await cluster?.member.heldAtJoin
+        let resumable = registry.all.compactMap { session in
+            saved[session.agentID].flatMap { $0.guid == nil || held?.contains(session.agentID) == false ? nil : (session, $0) }
+        }
         guard !resumable.isEmpty || goneAtStart > 0 else { return nil }
         let tally = ResumeTally(expected: resumable.count, goneAtStart: goneAtStart, metrics: metrics)
         for (session, saved) in resumable { await session.resume(saved, tally: tally) }

@@ -221,10 +221,30 @@ extension RestartRig {
 func withRestartRig(
     agents count: Int = 3, configure: (inout SimulatorOptions) -> Void = { _ in }, _ body: (RestartRig) async throws -> Void
 ) async throws {
-    let quiet = Logger(label: "rig", factory: { _ in SwiftLogNoOpLogHandler() })
     let agents = (0..<count).map {
         SimulatorOptions.Agent(id: "\(3001 + $0)", password: "restart-pw-\($0)-Secret!", phone: "7\(3001 + $0)", skills: [1, 2, 3])
     }
+    try await withSimulatorForBinaries(agents: agents, configure: configure) { simulator, gatewayPort, directory, caFile in
+        let rig = try RestartRig(simulator: simulator, gatewayPort: gatewayPort, directory: directory, caFile: caFile, agents: agents)
+        do {
+            try await body(rig)
+        } catch {
+            await rig.stopAll()
+            throw error
+        }
+        await rig.stopAll()
+    }
+}
+
+/// The HTTPS simulator (private CA, dynamic GUIDs, a 300 ms poll hold, a 10 s unpolled
+/// sign-out unless `configure` says otherwise) with a temporary directory holding its
+/// CA file, for tests that run the real binary; `body` gets the simulator, its port,
+/// the directory and the CA file's path. Stops the simulator afterwards.
+func withSimulatorForBinaries(
+    agents: [SimulatorOptions.Agent], configure: (inout SimulatorOptions) -> Void,
+    _ body: (Simulator, Int, String, String) async throws -> Void
+) async throws {
+    let quiet = Logger(label: "rig", factory: { _ in SwiftLogNoOpLogHandler() })
     var options = SimulatorOptions(agents: agents)
     options.authMode = .dynamic
     options.pollHold = .milliseconds(300)
@@ -233,7 +253,7 @@ func withRestartRig(
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
     let simulator = try Simulator(options: options, logger: quiet, onServerRunning: { portContinuation.yield($0) })
     let simGroup = ServiceGroup(services: [simulator], logger: quiet)
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("restart-\(UUID().uuidString)").path
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rig-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let caFile = directory + "/ca.pem"
@@ -242,15 +262,12 @@ func withRestartRig(
         tasks.addTask { try await simGroup.run() }
         var iterator = ports.makeAsyncIterator()
         let gatewayPort = await iterator.next()!
-        let rig = try RestartRig(simulator: simulator, gatewayPort: gatewayPort, directory: directory, caFile: caFile, agents: agents)
         do {
-            try await body(rig)
+            try await body(simulator, gatewayPort, directory, caFile)
         } catch {
-            await rig.stopAll()
             await simGroup.triggerGracefulShutdown()
             throw error
         }
-        await rig.stopAll()
         await simGroup.triggerGracefulShutdown()
         try await tasks.waitForAll()
     }

@@ -1,0 +1,180 @@
+import Foundation
+import GatewaySimulator
+import ShimCore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A cluster of shims (issue #11): three real `ccgw-shim` processes, a real 3-member
+/// etcd and the HTTPS simulator, with a 2-second lease and a 10-second unpolled
+/// sign-out so each case takes seconds. Counts are asserted at the simulator.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ClusterTests {
+    static let members = ["shim-a", "shim-b", "shim-c"]
+
+    /// Signs every agent in, agent i through member i mod 3 (which claims it); each agent's owner.
+    static func signInAll(_ rig: ClusterRig) async throws -> [String: String] {
+        var owners: [String: String] = [:]
+        for (index, agent) in rig.agents.enumerated() {
+            let reply = try await rig.resetSkill(agent.id, via: members[index % members.count])
+            #expect(reply.status == 200, "\(agent.id): \(reply.body)")
+            owners[agent.id] = reply.owner
+        }
+        return owners
+    }
+
+    @Test func steadyStateSpreadsAgentsAndForwardsOnce() async throws {
+        try await withClusterRig(agents: 30) { rig in
+            for member in Self.members { try await rig.start(member) }
+            let owners = try await Self.signInAll(rig)
+            #expect(Set(owners.values) == Set(Self.members), "\(owners)")
+            #expect(try await rig.owners() == owners)
+            var responses: [String] = []
+            for agent in rig.agents {
+                let owner = try #require(owners[agent.id])
+                let direct = try await rig.resetSkill(agent.id, via: owner, requestID: "direct-\(agent.id)")
+                for member in Self.members where member != owner {
+                    let id = "direct-\(agent.id)"
+                    let forwarded = try await rig.resetSkill(agent.id, via: member, requestID: id)
+                    #expect(forwarded.status == direct.status, "\(agent.id) via \(member): \(forwarded.body)")
+                    #expect(forwarded.body == direct.body)
+                    #expect(forwarded.owner == owner)
+                    #expect(forwarded.requestID == id)
+                    responses.append(forwarded.body)
+                }
+            }
+            for agent in rig.agents {
+                #expect(await rig.calls("login").filter { $0.agentID == agent.id }.count == 1, "\(agent.id)")
+                #expect(await rig.calls("forceLogin").filter { $0.agentID == agent.id }.isEmpty, "\(agent.id)")
+            }
+            // Each member's line for a forwarded call names the other member.
+            let forwardedTo = rig.logLines().filter { $0.contains("\"forwarded.to\"") }
+            let forwardedFrom = rig.logLines().filter { $0.contains("\"forwarded.from\"") }
+            #expect(forwardedTo.count == 60)
+            #expect(forwardedFrom.count == 60)
+            let status = try await rig.request("shim-a", "GET", "/v1/agents/4002")
+            #expect(status.json?["owner"]?.stringValue == owners["4002"])
+            #expect(status.json?["signedIn"] == .bool(true))
+            #expect(status.json?["ownerSince"]?.stringValue?.isEmpty == false)
+            let cluster = try await rig.request("shim-b", "GET", "/v1/cluster")
+            #expect(cluster.json?["members"].map { if case .array(let list) = $0 { list.count } else { 0 } } == 3)
+            #expect(cluster.json?["etcd"]?["reachable"] == .bool(true))
+            #expect(await rig.linesWithSecrets(rig.logLines()).isEmpty)
+            #expect(await rig.linesWithSecrets(responses).isEmpty)
+            #expect(await rig.linesWithSecrets(try await rig.etcdValues()).isEmpty)
+        }
+    }
+
+    @Test func killedOwnersAgentsMoveWithOneForceLoginEach() async throws {
+        try await withClusterRig(agents: 12) { rig in
+            for member in Self.members { try await rig.start(member) }
+            let owners = try await Self.signInAll(rig)
+            let counts = Dictionary(grouping: owners.keys, by: { owners[$0]! })
+            let victim = try #require(counts.max { $0.value.count < $1.value.count }?.key)
+            let moved = Set(counts[victim] ?? [])
+            let survivors = Self.members.filter { $0 != victim }
+            let mark = await rig.mark()
+            rig.kill9(victim)
+            let killed = ContinuousClock.now
+            var pending = Set(rig.agents.map(\.id))
+            var round = 0
+            while !pending.isEmpty, ContinuousClock.now - killed < .seconds(60) {
+                for agent in pending.sorted() {
+                    let reply = try await rig.resetSkill(agent, via: survivors[round % survivors.count])
+                    if reply.status == 200 {
+                        #expect(reply.owner != victim)
+                        pending.remove(agent)
+                    }
+                }
+                round += 1
+                if !pending.isEmpty { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            let elapsed = ContinuousClock.now - killed
+            #expect(pending.isEmpty, "still failing after \(elapsed): \(pending.sorted())")
+            print("cluster failover: every agent answered 200 \(elapsed) after kill -9 (lease \(rig.leaseTTL) s)")
+            for agent in rig.agents {
+                let forced = await rig.calls("forceLogin", after: mark).filter { $0.agentID == agent.id && $0.retcode == "0" }.count
+                #expect(forced == (moved.contains(agent.id) ? 1 : 0), "\(agent.id): \(forced) forcelogins")
+                #expect(await rig.calls("login", after: mark).filter { $0.agentID == agent.id && $0.retcode == "0" }.isEmpty)
+            }
+            #expect(await rig.gateway.signOutCount("unpolled") == 0)
+            let after = try await rig.owners()
+            #expect(Set(after.values).isSubset(of: Set(survivors)), "\(after)")
+        }
+    }
+
+    @Test func aSecondProcessWithAMemberIdInUseRefusesToStart() async throws {
+        try await withClusterRig(agents: 2) { rig in
+            try await rig.start("shim-a")
+            let (process, log) = try rig.launch("dup", yaml: rig.yaml("shim-a", port: try rig.port(of: "dup")))
+            process.waitUntilExit()
+            #expect(process.terminationStatus != 0)
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            #expect(text.contains("cluster.memberId shim-a is already used by a live member"), "\(text)")
+            // The first member goes on serving.
+            #expect(try await rig.resetSkill("4001", via: "shim-a").status == 200)
+        }
+    }
+
+    @Test func sigtermHandsAgentsOverAndTheLastMemberSignsOut() async throws {
+        try await withClusterRig(agents: 12) { rig in
+            for member in Self.members {
+                try await rig.start(member, yaml: rig.yaml(member, port: try rig.port(of: member), signOutOnShutdown: true))
+            }
+            let owners = try await Self.signInAll(rig)
+            let leaving = "shim-a"
+            let moved = Set(owners.filter { $0.value == leaving }.keys)
+            #expect(!moved.isEmpty)
+            let mark = await rig.mark()
+            // Requests keep coming through the members that stay while shim-a leaves.
+            let load = Task {
+                var failures: [String] = []
+                var sent = 0
+                while !Task.isCancelled {
+                    for (index, agent) in rig.agents.enumerated() where !Task.isCancelled {
+                        guard let reply = try? await rig.resetSkill(agent.id, via: index % 2 == 0 ? "shim-b" : "shim-c") else {
+                            if !Task.isCancelled { failures.append("\(agent.id): no answer") }
+                            continue
+                        }
+                        sent += 1
+                        if reply.status != 200 { failures.append("\(agent.id): \(reply.status) \(reply.body)") }
+                    }
+                }
+                return (sent, failures)
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let exit = rig.terminate(leaving)
+            #expect(
+                exit == 0,
+                "\(rig.logLines(leaving).filter { $0.contains("Fatal") || $0.contains("rror") || $0.contains("at /work") }.prefix(30).joined(separator: "\n"))"
+            )
+            for _ in 0..<100 {
+                if try await rig.owners().count == 12, !(try await rig.owners().values.contains(leaving)) { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            load.cancel()
+            let (sent, failures) = await load.value
+            #expect(sent > 12)
+            #expect(failures.isEmpty, "\(failures)")
+            #expect(await rig.calls("logout", after: mark).isEmpty)
+            for agent in moved {
+                #expect(await rig.calls("forceLogin", after: mark).filter { $0.agentID == agent && $0.retcode == "0" }.count == 1, "\(agent)")
+            }
+            #expect(rig.logLines(leaving).contains { $0.contains("cluster: left") })
+            // shim-b leaves too; shim-c, the last member, signs every agent out.
+            #expect(rig.terminate("shim-b") == 0)
+            for _ in 0..<100 {
+                let now = try await rig.owners()
+                if now.count == 12, now.values.allSatisfy({ $0 == "shim-c" }) { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(try await rig.owners().values.allSatisfy { $0 == "shim-c" })
+            #expect(await rig.calls("logout", after: mark).isEmpty)
+            #expect(rig.terminate("shim-c") == 0)
+            #expect(Set(await rig.calls("logout", after: mark).compactMap(\.agentID)) == Set(rig.agents.map(\.id)))
+            #expect(await rig.gateway.signOutCount("unpolled") == 0)
+        }
+    }
+}

@@ -1,0 +1,248 @@
+import AsyncHTTPClient
+import Foundation
+import GatewaySimulator
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import ShimCore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A cluster of real `ccgw-shim` processes (issue #11) on free loopback ports, in front
+/// of the HTTPS simulator, coordinated by a real 3-member etcd; every process is
+/// stopped by pid at the end.
+final class ClusterRig: Sendable {
+    let simulator: Simulator
+    let etcd: EtcdCluster
+    let gatewayPort: Int
+    let directory: String
+    let caFile: String
+    let client: HTTPClient
+    let agents: [SimulatorOptions.Agent]
+    let peerToken = "peer-\(UUID().uuidString)-Secret"
+    let leaseTTL: Int
+    /// Members by id: port and the current process.
+    private let members = NIOLockedValueBox<[String: (port: Int, process: Process?, starts: Int)]>([:])
+
+    var gateway: SimulatedGateway { simulator.gateway }
+
+    init(
+        simulator: Simulator, etcd: EtcdCluster, gatewayPort: Int, directory: String, caFile: String, agents: [SimulatorOptions.Agent], leaseTTL: Int
+    )
+        throws
+    {
+        self.simulator = simulator
+        self.etcd = etcd
+        self.gatewayPort = gatewayPort
+        self.directory = directory
+        self.caFile = caFile
+        self.agents = agents
+        self.leaseTTL = leaseTTL
+        try Data((peerToken + "\n").utf8).write(to: URL(fileURLWithPath: directory + "/peer-token"))
+        chmod(directory + "/peer-token", 0o600)
+        client = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(connectionPool: .init(idleTimeout: .seconds(5), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)))
+    }
+
+    /// The config of member `id` (its port is chosen at its first start and kept).
+    func yaml(_ id: String, port: Int, signOutOnShutdown: Bool = false, stateDirectory: Bool = false, endpoints: [String]? = nil) -> String {
+        let agentLines = agents.map { "  - {id: \"\($0.id)\", phone: \"\($0.phone!)\", password: \"\($0.password)\"}" }.joined(separator: "\n")
+        let state = stateDirectory ? "state: {directory: \(directory)/state-\(id)}\n" : ""
+        return """
+            listen: {host: 127.0.0.1, port: \(port)}
+            gateway: {url: "https://127.0.0.1:\(gatewayPort)", authMode: dynamic, caFile: \(caFile), requestTimeout: 10s, pollTimeout: 3s, unpolledSignOut: 10s}
+            sessions: {pollInterval: 100ms, signInAtStartup: false, signOutOnShutdown: \(signOutOnShutdown)}
+            shutdown: {timeout: 3s}
+            cluster:
+              memberId: \(id)
+              advertiseURL: http://127.0.0.1:\(port)
+              peerTokenFile: \(directory)/peer-token
+              leaseTTL: \(leaseTTL)s
+              etcd: {endpoints: [\((endpoints ?? etcd.endpoints).joined(separator: ", "))]}
+            \(state)agents:
+            \(agentLines)
+            logging: {level: info, format: json}
+
+            """
+    }
+
+    func port(of id: String) throws -> Int {
+        if let port = members.withLockedValue({ $0[id]?.port }) { return port }
+        let port = try freePort()
+        members.withLockedValue { $0[id] = (port, nil, 0) }
+        return port
+    }
+
+    func logPath(_ id: String, start: Int) -> String { directory + "/\(id)-\(start).log" }
+
+    /// Launches member `id` without waiting; its log path.
+    @discardableResult
+    func launch(_ id: String, yaml: String? = nil) throws -> (process: Process, log: String) {
+        let port = try port(of: id)
+        let start = members.withLockedValue { $0[id]!.starts + 1 }
+        let configPath = directory + "/\(id)-\(start).yaml"
+        let log = logPath(id, start: start)
+        try Data((yaml ?? self.yaml(id, port: port)).utf8).write(to: URL(fileURLWithPath: configPath))
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: BinaryTests.binary)
+        process.arguments = ["run", "--config", configPath]
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "STATE_DIRECTORY")
+        process.environment = environment
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        members.withLockedValue { $0[id] = (port, process, start) }
+        return (process, log)
+    }
+
+    /// Starts member `id` and waits for its "ready" line.
+    func start(_ id: String, yaml: String? = nil) async throws {
+        let (process, log) = try launch(id, yaml: yaml)
+        for _ in 0..<600 {
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            if text.contains("\"msg\":\"ready\"") { return }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        throw RestartRig.RigError(description: "member \(id) did not become ready:\n" + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? ""))
+    }
+
+    func process(_ id: String) -> Process? { members.withLockedValue { $0[id]?.process } }
+
+    func signal(_ id: String, _ number: Int32) {
+        guard let process = process(id) else { return }
+        kill(process.processIdentifier, number)
+    }
+
+    func kill9(_ id: String) {
+        guard let process = process(id) else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM and wait; the exit status.
+    @discardableResult
+    func terminate(_ id: String) -> Int32 {
+        guard let process = process(id) else { return -1 }
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Every log line of every start of every member (or of `id`).
+    func logLines(_ id: String? = nil) -> [String] {
+        let all = members.withLockedValue { $0.map { ($0.key, $0.value.starts) } }
+        return all.filter { id == nil || $0.0 == id }.flatMap { member, starts in
+            (1...max(starts, 1)).flatMap { n in
+                ((try? String(contentsOfFile: logPath(member, start: n), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+            }
+        }
+    }
+
+    struct Reply: Sendable {
+        let status: Int
+        let body: String
+        let owner: String?
+        let requestID: String?
+        var json: JSONValue? { try? JSONParser.parse(body) }
+        var errorCode: String? { json?["error"]?["code"]?.stringValue }
+    }
+
+    func request(
+        _ member: String, _ method: String, _ path: String, body: String? = nil, requestID: String? = nil, timeout: Duration = .seconds(20)
+    )
+        async throws -> Reply
+    {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(try port(of: member))\(path)")
+        request.method = .init(rawValue: method)
+        if let requestID { request.headers.add(name: "X-Request-Id", value: requestID) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await client.execute(request, timeout: TimeAmount(timeout))
+        let buffer = try await response.body.collect(upTo: 1 << 20)
+        return Reply(
+            status: Int(response.status.code), body: String(buffer: buffer), owner: response.headers.first(name: "X-Ccgw-Owner"),
+            requestID: response.headers.first(name: "X-Request-Id"))
+    }
+
+    func resetSkill(_ agent: String, via member: String, requestID: String? = nil) async throws -> Reply {
+        try await request(member, "POST", "/v1/agents/\(agent)/reset-skill", body: #"{"skills":[1]}"#, requestID: requestID)
+    }
+
+    /// Journal entries of `operation` after sequence number `after`.
+    func calls(_ operation: String, after sequence: Int = -1) async -> [JournalEntry] {
+        await gateway.entries().filter { $0.operation == operation && $0.sequence > sequence }
+    }
+
+    func mark() async -> Int { await gateway.entries().last?.sequence ?? -1 }
+
+    /// Each agent's owner as etcd has it.
+    func owners() async throws -> [String: String] {
+        let keys = ClusterKeys(prefix: "/ccgw-shim")
+        let answer = try await EtcdCluster.post(etcd.endpoints[0] + "/v3/kv/range", EtcdJSON.range(prefix: keys.agents).serialized)
+        var owners: [String: String] = [:]
+        for kv in EtcdJSON.keys(answer) {
+            guard case .agent(let agent)? = keys.kind(of: kv.key), let record = ClusterRecord(bytes: kv.value) else { continue }
+            owners[agent.rawValue] = record.member
+        }
+        return owners
+    }
+
+    /// Every value the cluster wrote to etcd, decoded.
+    func etcdValues() async throws -> [String] {
+        let answer = try await EtcdCluster.post(etcd.endpoints[0] + "/v3/kv/range", EtcdJSON.range(prefix: "/ccgw-shim/").serialized)
+        return EtcdJSON.keys(answer).map { $0.key + "=" + String(decoding: $0.value, as: UTF8.self) }
+    }
+
+    /// Log lines holding any GUID or cookie the simulator saw, a password or the peer token.
+    func linesWithSecrets(_ texts: [String]) async -> [String] {
+        let journal = await gateway.entries()
+        var secrets = Set(journal.compactMap(\.guid)).union(journal.compactMap(\.cookie)).union(agents.map(\.password))
+        secrets.insert(peerToken)
+        secrets.remove("")
+        return texts.filter { line in secrets.contains { line.contains($0) } }
+    }
+
+    func stopAll() async {
+        for process in members.withLockedValue({ $0.values.compactMap(\.process) }) where process.isRunning {
+            kill(process.processIdentifier, SIGCONT)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? await client.shutdown()
+    }
+}
+
+/// Runs `body` with a fresh simulator, a 3-member etcd and a rig for shim members;
+/// stops everything afterwards, by pid.
+func withClusterRig(
+    agents count: Int, leaseTTL: Int = 2, configure: (inout SimulatorOptions) -> Void = { _ in }, _ body: (ClusterRig) async throws -> Void
+) async throws {
+    let agents = (0..<count).map {
+        SimulatorOptions.Agent(id: "\(4001 + $0)", password: "cluster-pw-\($0)-Secret!", phone: "8\(4001 + $0)", skills: [1, 2, 3])
+    }
+    try await withEtcdCluster { etcd in
+        try await withSimulatorForBinaries(agents: agents, configure: configure) { simulator, gatewayPort, directory, caFile in
+            let rig = try ClusterRig(
+                simulator: simulator, etcd: etcd, gatewayPort: gatewayPort, directory: directory, caFile: caFile, agents: agents, leaseTTL: leaseTTL)
+            do {
+                try await body(rig)
+            } catch {
+                await rig.stopAll()
+                throw error
+            }
+            await rig.stopAll()
+        }
+    }
+}
