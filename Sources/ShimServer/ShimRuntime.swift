@@ -50,6 +50,7 @@ public struct ShimRuntime: Service {
     let logger: Logger
     let reloadOnSIGHUP: Bool
     let registry: SessionRegistry
+    let gateway: GatewayHTTPClient
 
     /// Builds every part from a loaded config. Throws when the CA file cannot be used.
     public init(loaded: ConfigLoader.Loaded, logger: Logger, levelControl: LogLevelControl, options: Options = Options()) throws(ConfigError) {
@@ -139,6 +140,7 @@ public struct ShimRuntime: Service {
         self.services = services
         self.reloader = reloader
         self.registry = registry
+        self.gateway = gateway
     }
 
     /// Plain HTTP/1.1, or HTTPS with `listen.tls`.
@@ -162,7 +164,21 @@ public struct ShimRuntime: Service {
     public func join() async throws {
         guard let cluster else { return }
         if !(await cluster.member.hasJoined) { await cluster.member.attach(registry) }
-        try await cluster.member.join()
+        do {
+            try await cluster.member.join()
+        } catch {
+            await closeClients()
+            throw error
+        }
+    }
+
+    /// Closes the HTTP clients when the runtime will not run (a refused join).
+    func closeClients() async {
+        try? await gateway.shutdown()
+        if let cluster {
+            await cluster.member.shutdownClient()
+            await cluster.forwarder.shutdown()
+        }
     }
 
     public func run() async throws {

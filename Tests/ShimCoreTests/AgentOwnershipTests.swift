@@ -30,7 +30,7 @@ struct AgentOwnershipTests {
         #expect(ownership.holder == .nobody)
         ownership.claimed(epoch: 15)
         #expect(ownership.guardEpoch == 15)
-        ownership.forget()
+        ownership.observed((member: "c", epoch: 20))
         #expect(ownership.guardEpoch == nil)
     }
 

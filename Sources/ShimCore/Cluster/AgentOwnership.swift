@@ -83,9 +83,6 @@ public struct AgentOwnership: Sendable, Equatable {
         holder = key.member == memberID ? .me(epoch: key.epoch) : .member(key.member, epoch: key.epoch)
     }
 
-    /// Our lease ended, or etcd is out of reach for longer than it may take to be sure.
-    public mutating func forget() { holder = .unknown }
-
     /// The epoch a guard transaction must find before a sign-in, or nil when this member
     /// may not sign the agent in at all (it does not hold the key).
     public var guardEpoch: Int64? {

@@ -15,13 +15,34 @@ extension ClusterMember {
         case unavailable(String)
     }
 
+    /// How long a request waits for etcd before it is answered 503 `cluster_unavailable`:
+    /// long enough to ride out an etcd leader election (about a second).
+    static let patience = Duration.seconds(3)
+
     /// Resolves the owner of `agent` and claims it when nobody holds it.
     /// `forwarded`: the request came from another member (never forwarded again, never
     /// claimed). `fresh`: read etcd even when the cached owner looks usable (the owner
-    /// said it no longer holds the agent, or could not be reached).
+    /// said it no longer holds the agent, or could not be reached). When etcd must be
+    /// asked and does not answer, asks again for up to `patience`.
     func route(_ agent: AgentID, forwarded: Bool, fresh: Bool) async -> Decision {
-        await waitUntilJoined()
-        if fresh || view(of: agent).holder == .unknown || view(of: agent).holder == .nobody {
+        let until = ContinuousClock.now + Self.patience
+        while !hasJoined {
+            guard ContinuousClock.now < until else {
+                return .unavailable("this member has not joined the cluster yet: etcd cannot be reached")
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        var ask = fresh
+        while true {
+            let decision = await routeOnce(agent, forwarded: forwarded, ask: ask)
+            guard case .unavailable = decision, claiming, ContinuousClock.now < until else { return decision }
+            try? await Task.sleep(for: .milliseconds(250))
+            ask = true
+        }
+    }
+
+    private func routeOnce(_ agent: AgentID, forwarded: Bool, ask: Bool) async -> Decision {
+        if ask || view(of: agent).holder == .unknown || view(of: agent).holder == .nobody {
             do throws(EtcdError) {
                 try await refresh(agent)
                 reachability(true, nil, call: "range")

@@ -45,7 +45,6 @@ actor ClusterMember {
     /// False from the start of shutdown: nothing more is claimed.
     private(set) var claiming = true
     private var registry: SessionRegistry?
-    private let joined = AsyncStream<Void>.makeStream()
     private var isJoined = false
 
     init(
@@ -140,8 +139,6 @@ actor ClusterMember {
         try await refresh()
         heldAtJoin = Set(snapshot.owners.filter { $0.value.lease == lease && $0.value.record.member == memberID }.keys)
         isJoined = true
-        joined.continuation.yield()
-        joined.continuation.finish()
         logger.info(
             "cluster: joined",
             metadata: [
@@ -149,12 +146,6 @@ actor ClusterMember {
                 "cluster.lease_kept": "\(kept == readLeaseFileAtStart)",
             ])
         return nil
-    }
-
-    /// Waits until the member has joined (requests that arrive before wait for it).
-    func waitUntilJoined() async {
-        if isJoined { return }
-        for await _ in joined.stream {}
     }
 
     var hasJoined: Bool { isJoined }
@@ -253,15 +244,13 @@ actor ClusterMember {
 
     var sessions: SessionRegistry? { registry }
 
+    /// etcd says our lease is gone (a pause or a partition longer than the lease): our
+    /// keys are gone with it. Agents still polled here go on being served (the gateway
+    /// fences them); none is signed in until its key is ours again (`ClaimPlan.reclaim`).
     func lostLease() {
         logger.warning("cluster: our lease ended (a pause or a partition longer than leaseTTL); getting a new one")
         lease = 0
         leaseConfirmedAt = nil
-        for agent in agents {
-            var view = ownership[agent] ?? AgentOwnership(memberID: memberID)
-            view.forget()
-            ownership[agent] = view
-        }
     }
 
     func renewed(lease id: Int64, sentAt: ContinuousClock.Instant) {

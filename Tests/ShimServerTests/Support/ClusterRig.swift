@@ -51,12 +51,14 @@ final class ClusterRig: Sendable {
     }
 
     /// The config of member `id` (its port is chosen at its first start and kept).
-    func yaml(_ id: String, port: Int, signOutOnShutdown: Bool = false, stateDirectory: Bool = false, endpoints: [String]? = nil) -> String {
+    func yaml(
+        _ id: String, port: Int, signOutOnShutdown: Bool = false, stateDirectory: Bool = false, endpoints: [String]? = nil, unpolledSignOut: Int = 10
+    ) -> String {
         let agentLines = agents.map { "  - {id: \"\($0.id)\", phone: \"\($0.phone!)\", password: \"\($0.password)\"}" }.joined(separator: "\n")
         let state = stateDirectory ? "state: {directory: \(directory)/state-\(id)}\n" : ""
         return """
             listen: {host: 127.0.0.1, port: \(port)}
-            gateway: {url: "https://127.0.0.1:\(gatewayPort)", authMode: dynamic, caFile: \(caFile), requestTimeout: 10s, pollTimeout: 3s, unpolledSignOut: 10s}
+            gateway: {url: "https://127.0.0.1:\(gatewayPort)", authMode: dynamic, caFile: \(caFile), requestTimeout: 10s, pollTimeout: 3s, unpolledSignOut: \(unpolledSignOut)s}
             sessions: {pollInterval: 100ms, signInAtStartup: false, signOutOnShutdown: \(signOutOnShutdown)}
             shutdown: {timeout: 3s}
             cluster:
@@ -102,6 +104,16 @@ final class ClusterRig: Sendable {
         try process.run()
         members.withLockedValue { $0[id] = (port, process, start) }
         return (process, log)
+    }
+
+    /// Waits until `condition` holds for the owners etcd shows (at most `limit`).
+    func waitForOwners(limit: Duration = .seconds(30), _ condition: ([String: String]) -> Bool) async throws {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < limit {
+            if let owners = try? await owners(), condition(owners) { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw RestartRig.RigError(description: "etcd never showed the expected owners: \((try? await owners()) ?? [:])")
     }
 
     /// Starts member `id` and waits for its "ready" line.
@@ -187,10 +199,23 @@ final class ClusterRig: Sendable {
 
     func mark() async -> Int { await gateway.entries().last?.sequence ?? -1 }
 
+    /// A range over `prefix` from the first etcd member that answers.
+    func range(_ prefix: String) async throws -> JSONValue {
+        var last: (any Error)?
+        for member in etcd.members where etcd.isRunning(member) {
+            do {
+                return try await EtcdCluster.post(member.clientURL + "/v3/kv/range", EtcdJSON.range(prefix: prefix).serialized)
+            } catch {
+                last = error
+            }
+        }
+        throw last ?? RestartRig.RigError(description: "no etcd member runs")
+    }
+
     /// Each agent's owner as etcd has it.
     func owners() async throws -> [String: String] {
         let keys = ClusterKeys(prefix: "/ccgw-shim")
-        let answer = try await EtcdCluster.post(etcd.endpoints[0] + "/v3/kv/range", EtcdJSON.range(prefix: keys.agents).serialized)
+        let answer = try await range(keys.agents)
         var owners: [String: String] = [:]
         for kv in EtcdJSON.keys(answer) {
             guard case .agent(let agent)? = keys.kind(of: kv.key), let record = ClusterRecord(bytes: kv.value) else { continue }
@@ -201,7 +226,7 @@ final class ClusterRig: Sendable {
 
     /// Every value the cluster wrote to etcd, decoded.
     func etcdValues() async throws -> [String] {
-        let answer = try await EtcdCluster.post(etcd.endpoints[0] + "/v3/kv/range", EtcdJSON.range(prefix: "/ccgw-shim/").serialized)
+        let answer = try await range("/ccgw-shim/")
         return EtcdJSON.keys(answer).map { $0.key + "=" + String(decoding: $0.value, as: UTF8.self) }
     }
 
