@@ -135,7 +135,7 @@ public struct ShimRuntime: Service {
         let reloader = Reloader(
             configPath: options.configPath, loader: loader, running: config, registry: registry, makeSession: makeSession,
             levelControl: levelControl, notifier: notifier, apply: { new in shutdownSettings.withLockedValue { $0 = new.shutdown } },
-            logger: logger)
+            logger: logger, cluster: cluster?.member)
         self.reloadOnSIGHUP = options.reloadOnSIGHUP
         self.services = services
         self.reloader = reloader

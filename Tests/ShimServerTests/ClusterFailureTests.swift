@@ -44,6 +44,8 @@ extension ClusterTests {
             }
         }
         #expect(await rig.calls("forceLogin", after: mark).filter { $0.retcode == "0" }.count == moved.count)
+        #expect(await rig.linesWithSecrets(rig.logLines()).isEmpty)
+        #expect(await rig.linesWithSecrets(try await rig.etcdValues()).isEmpty)
     }
 
     @Test func aPausedMemberCostsEachAgentAtMostOneDisplacement() async throws {

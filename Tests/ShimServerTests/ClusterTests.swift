@@ -44,6 +44,22 @@ import Glibc
                     responses.append(forwarded.body)
                 }
             }
+            // The gateway's own path is forwarded the same way, its answer unchanged.
+            let compat = "/agentgateway/resource/onlineagent/4001/resetskill/false?skillid=1;2&phonelinkage=0"
+            let owner1 = try #require(owners["4001"])
+            let directCompat = try await rig.request(owner1, "POST", compat, requestID: "compat-1")
+            let other = try #require(Self.members.first { $0 != owner1 })
+            let forwardedCompat = try await rig.request(other, "POST", compat, requestID: "compat-1")
+            #expect(directCompat.status == 200)
+            #expect(forwardedCompat.status == directCompat.status)
+            #expect(forwardedCompat.body == directCompat.body)
+            #expect(forwardedCompat.owner == owner1)
+            // A request that claims to come from a member needs the peer token.
+            let forged = try await rig.request(
+                owner1, "POST", "/v1/agents/4001/reset-skill", body: #"{"skills":[1]}"#,
+                headers: [("X-Ccgw-Forwarded-From", other), ("Authorization", "Bearer not-the-peer-token")])
+            #expect(forged.status == 401)
+            #expect(forged.errorCode == "unauthorized")
             for agent in rig.agents {
                 #expect(await rig.calls("login").filter { $0.agentID == agent.id }.count == 1, "\(agent.id)")
                 #expect(await rig.calls("forceLogin").filter { $0.agentID == agent.id }.isEmpty, "\(agent.id)")
@@ -51,8 +67,8 @@ import Glibc
             // Each member's line for a forwarded call names the other member.
             let forwardedTo = rig.logLines().filter { $0.contains("\"forwarded.to\"") }
             let forwardedFrom = rig.logLines().filter { $0.contains("\"forwarded.from\"") }
-            #expect(forwardedTo.count == 60)
-            #expect(forwardedFrom.count == 60)
+            #expect(forwardedTo.count == 61)  // 60 on the v1 route, 1 on the gateway's path
+            #expect(forwardedFrom.count == 61)
             let status = try await rig.request("shim-a", "GET", "/v1/agents/4002")
             #expect(status.json?["owner"]?.stringValue == owners["4002"])
             #expect(status.json?["signedIn"] == .bool(true))

@@ -69,8 +69,17 @@ actor ClusterMember {
     /// The sessions the member drops and signs in (set once, before `run`).
     func attach(_ registry: SessionRegistry) { self.registry = registry }
 
-    /// A reload changed the agents.
-    func setAgents(_ agents: [AgentID]) {
+    /// A reload changed the agents: new ones can be claimed; the keys of those that left
+    /// are released (the reload has signed them out).
+    func setAgents(_ agents: [AgentID]) async {
+        let kept = Set(agents)
+        for agent in self.agents where !kept.contains(agent) {
+            if let epoch = ownership[agent]?.guardEpoch, lease != 0 {
+                _ = try? await etcd.guarded(keys.agent(agent), epoch: epoch, lease: lease, then: [EtcdJSON.delete(keys.agent(agent))])
+            }
+            ownership[agent] = nil
+            owners[agent] = nil
+        }
         self.agents = agents
         for agent in agents where ownership[agent] == nil { ownership[agent] = AgentOwnership(memberID: memberID) }
     }

@@ -19,12 +19,15 @@ actor Reloader {
     private let notifier: SystemdNotifier
     private let apply: @Sendable (ShimConfig) -> Void
     private let logger: Logger
+    /// Cluster mode: told the new agent list (it releases the keys of agents that left).
+    private let cluster: ClusterMember?
 
     init(
         configPath: String?, loader: ConfigLoader, running: ShimConfig, registry: SessionRegistry,
         makeSession: @escaping @Sendable (ShimConfig.Agent, String) -> AgentSession, levelControl: LogLevelControl,
-        notifier: SystemdNotifier, apply: @escaping @Sendable (ShimConfig) -> Void, logger: Logger
+        notifier: SystemdNotifier, apply: @escaping @Sendable (ShimConfig) -> Void, logger: Logger, cluster: ClusterMember? = nil
     ) {
+        self.cluster = cluster
         self.configPath = configPath
         self.loader = loader
         self.running = running
@@ -69,6 +72,7 @@ actor Reloader {
         if new.clients != running.clients || new.allowUnauthenticated != running.allowUnauthenticated { outcome.needsRestart.append("clients") }
         if new.limits != running.limits { outcome.needsRestart.append("limits") }
         if new.state != running.state { outcome.needsRestart.append("state") }
+        if new.cluster != running.cluster { outcome.needsRestart.append("cluster") }
         levelControl.level = new.logging.level.loggerLevel
 
         let newIDs = Set(new.agents.map(\.id))
@@ -90,6 +94,7 @@ actor Reloader {
             await session.close(signOut: true)
         }
         apply(new)
+        if let cluster { await cluster.setAgents(new.agents.map(\.id)) }
         running = new
         for key in outcome.needsRestart {
             logger.warning("reload: \(key) changed; this takes effect only after a restart")

@@ -170,12 +170,12 @@ final class ClusterRig: Sendable {
     }
 
     func request(
-        _ member: String, _ method: String, _ path: String, body: String? = nil, requestID: String? = nil, timeout: Duration = .seconds(20)
-    )
-        async throws -> Reply
-    {
+        _ member: String, _ method: String, _ path: String, body: String? = nil, requestID: String? = nil, headers: [(String, String)] = [],
+        timeout: Duration = .seconds(20)
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(try port(of: member))\(path)")
         request.method = .init(rawValue: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let requestID { request.headers.add(name: "X-Request-Id", value: requestID) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
