@@ -30,7 +30,9 @@ extension ClusterMember {
         } else {
             leaseState = "unconfirmed"
         }
-        let counts = snapshot.ownedCounts
+        let owned = agents.filter { view(of: $0).guardEpoch != nil }.count
+        var counts = snapshot.ownedCounts
+        counts[memberID] = owned  // ours is known now; the others' as of the last read
         let members: [JSONValue] = snapshot.members.keys.sorted().map { id in
             let record = snapshot.members[id]!
             return .object([
@@ -38,7 +40,6 @@ extension ClusterMember {
                 ("agents", .integer(Int64(counts[id] ?? 0))),
             ])
         }
-        let owned = agents.filter { view(of: $0).guardEpoch != nil }.count
         return .object([
             ("mode", .string("etcd")),
             (
