@@ -107,3 +107,40 @@ struct ClusterConfigTests {
         #expect(throws: ConfigError.self) { try ConfigParser.parse(yaml: Self.yaml(Self.valid, listen: listen)) }
     }
 }
+
+/// `${NAME}` in `cluster.memberId` and `cluster.advertiseURL` (a pod's name and IP).
+struct ClusterEnvironmentTests {
+    static let env = ["POD_NAME": "ccgw-shim-7d9f-abcde", "POD_IP": "10.1.2.3"]
+
+    @Test func podNameAndAddressComeFromTheEnvironment() throws {
+        let yaml = ClusterConfigTests.yaml(
+            """
+              memberId: ${POD_NAME}
+              advertiseURL: http://${POD_IP}:8080
+              peerTokenEnv: T
+              etcd: {endpoints: ["http://e:2379"]}
+            """)
+        let parsed = try #require(try ConfigParser.parse(yaml: yaml).cluster)
+        #expect(parsed.memberID == "${POD_NAME}")
+        let resolved = try ConfigParser.resolveCluster(parsed, listenTLS: false) { Self.env[$0] }
+        #expect(resolved.memberID == "ccgw-shim-7d9f-abcde")
+        #expect(resolved.advertiseURL == "http://10.1.2.3:8080")
+    }
+
+    @Test(arguments: [
+        ("${POD_NAME}", "http://${UNSET}:8080", "cluster.advertiseURL"),
+        ("${UNSET}", "http://h:8080", "cluster.memberId"),
+        ("${POD_NAME", "http://h:8080", "cluster.memberId"),
+        ("${POD_IP}x y", "http://h:8080", "cluster.memberId"),
+        ("${POD_NAME}", "http://${POD_IP}", "cluster.advertiseURL"),
+    ])
+    func unsetOrBadValuesNameTheKey(member: String, url: String, key: String) {
+        let cluster = ShimConfig.Cluster(
+            memberID: member, advertiseURL: url, peerToken: .environment(name: "T"), etcd: .init(endpoints: ["http://e:2379"]))
+        #expect {
+            try ConfigParser.resolveCluster(cluster, listenTLS: false) { Self.env[$0] }
+        } throws: { error in
+            "\(error)".contains(key)
+        }
+    }
+}

@@ -11,19 +11,12 @@ extension ConfigParser {
     /// the scheme the listener serves.
     static func parseCluster(_ node: Node, config: ShimConfig) throws(ConfigError) -> ShimConfig.Cluster {
         let reader = try YAMLMappingReader(node, path: "cluster", allowed: clusterKeys)
+        // `${NAME}` in these two is filled from the environment at load time (a pod's name and IP).
         let member = try reader.requireString("memberId")
-        guard !member.isEmpty, member.count <= 64, member.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
-            throw reader.fail("memberId", "must be ASCII letters, digits, '-', '_' or '.' (1 to 64)")
-        }
+        if !member.contains("${"), let problem = memberIDProblem(member) { throw reader.fail("memberId", problem) }
         let advertise = try reader.requireString("advertiseURL")
-        guard let scheme = baseURLScheme(advertise) else {
-            throw reader.fail("advertiseURL", "must be http(s)://host:port, without a path: how the other members reach this member's API")
-        }
-        if scheme == "https", config.listen.tls == nil {
-            throw reader.fail("advertiseURL", "is https:// but listen.tls is not set, so this member serves plain http")
-        }
-        if scheme == "http", config.listen.tls != nil {
-            throw reader.fail("advertiseURL", "is http:// but listen.tls is set, so this member serves https")
+        if !advertise.contains("${"), let problem = advertiseURLProblem(advertise, listenTLS: config.listen.tls != nil) {
+            throw reader.fail("advertiseURL", problem)
         }
         let sources = try tokenSources(reader, prefix: "peerToken")
         guard sources.count == 1 else {
@@ -79,6 +72,62 @@ extension ConfigParser {
         }
         if let rate = try reader.int("claimRate", in: 1...10_000) { cluster.claimRate = rate }
         return cluster
+    }
+
+    /// What is wrong with a `memberId`, or nil.
+    static func memberIDProblem(_ member: String) -> String? {
+        guard !member.isEmpty, member.count <= 64, member.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+            return "must be ASCII letters, digits, '-', '_' or '.' (1 to 64)"
+        }
+        return nil
+    }
+
+    /// What is wrong with an `advertiseURL` for a listener with or without TLS, or nil.
+    static func advertiseURLProblem(_ url: String, listenTLS: Bool) -> String? {
+        switch baseURLScheme(url) {
+        case nil: "must be http(s)://host:port, without a path: how the other members reach this member's API"
+        case "https"? where !listenTLS: "is https:// but listen.tls is not set, so this member serves plain http"
+        case "http"? where listenTLS: "is http:// but listen.tls is set, so this member serves https"
+        default: nil
+        }
+    }
+
+    /// `text` with every `${NAME}` replaced by `lookup(NAME)`; throws naming `key` when a
+    /// variable is not set or the reference is not closed.
+    public static func expandEnvironment(_ text: String, key: String, lookup: (String) -> String?) throws(ConfigError) -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let dollar = rest.indices.first(where: { rest[$0] == "$" && rest[rest.index(after: $0)...].first == "{" }) {
+            result += rest[..<dollar]
+            let nameStart = rest.index(dollar, offsetBy: 2)
+            guard let end = rest[nameStart...].firstIndex(of: "}") else {
+                throw ConfigError(key: key, line: nil, problem: "has a ${ without its closing }")
+            }
+            let name = String(rest[nameStart..<end])
+            guard let value = lookup(name), !value.isEmpty else {
+                throw ConfigError(key: key, line: nil, problem: "names the environment variable \(name), which is not set")
+            }
+            result += value
+            rest = rest[rest.index(after: end)...]
+        }
+        return result + rest
+    }
+
+    /// The cluster section with `${NAME}` in `memberId` and `advertiseURL` filled from the
+    /// environment, and both checked.
+    public static func resolveCluster(
+        _ cluster: ShimConfig.Cluster, listenTLS: Bool, lookup: (String) -> String?
+    ) throws(ConfigError)
+        -> ShimConfig.Cluster
+    {
+        var resolved = cluster
+        resolved.memberID = try expandEnvironment(cluster.memberID, key: "cluster.memberId", lookup: lookup)
+        resolved.advertiseURL = try expandEnvironment(cluster.advertiseURL, key: "cluster.advertiseURL", lookup: lookup)
+        if let problem = memberIDProblem(resolved.memberID) { throw ConfigError(key: "cluster.memberId", line: nil, problem: problem) }
+        if let problem = advertiseURLProblem(resolved.advertiseURL, listenTLS: listenTLS) {
+            throw ConfigError(key: "cluster.advertiseURL", line: nil, problem: problem)
+        }
+        return resolved
     }
 
     /// The scheme of `http(s)://host:port` with nothing after the port, or nil.
