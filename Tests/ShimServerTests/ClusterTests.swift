@@ -82,6 +82,29 @@ import Glibc
         }
     }
 
+    /// With `signInAtStartup`, each agent is claimed by the member it prefers and signed in
+    /// once, without a request, spread over the members started together.
+    @Test func signInAtStartupSignsEachAgentInOnceSpreadOverTheMembers() async throws {
+        try await withClusterRig(agents: 15) { rig in
+            for member in Self.members {
+                let yaml = rig.yaml(member, port: try rig.port(of: member)).replacingOccurrences(
+                    of: "signInAtStartup: false", with: "signInAtStartup: true")
+                try await rig.start(member, yaml: yaml)
+            }
+            try await rig.waitForOwners { $0.count == 15 }
+            for _ in 0..<100 where await rig.calls("login").filter({ $0.retcode == "0" }).count < 15 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let owners = try await rig.owners()
+            #expect(Set(owners.values).count >= 2, "\(owners)")
+            for agent in rig.agents {
+                #expect(await rig.calls("login").filter { $0.agentID == agent.id && $0.retcode == "0" }.count == 1, "\(agent.id)")
+                #expect(await rig.gateway.isSignedIn(agent.id))
+            }
+            #expect(await rig.calls("forceLogin").isEmpty)
+        }
+    }
+
     @Test func killedOwnersAgentsMoveWithOneForceLoginEach() async throws {
         try await withClusterRig(agents: 12) { rig in
             for member in Self.members { try await rig.start(member) }

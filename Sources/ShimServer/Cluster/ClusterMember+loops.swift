@@ -59,9 +59,13 @@ extension ClusterMember {
             let created = try await etcd.createIfAbsent(keys.member(memberID), value: record.encoded, lease: granted.id)
             guard created.won else {
                 try? await etcd.revoke(granted.id)
-                logger.error("cluster: another live member now uses memberId \(memberID); this member claims nothing")
+                if !duplicateReported {
+                    duplicateReported = true
+                    logger.error("cluster: another live member now uses memberId \(memberID); this member claims nothing")
+                }
                 return
             }
+            duplicateReported = false
             newLease(granted.id, sentAt: sentAt)
             reachability(true, nil, call: "grant")
             logger.notice("cluster: new lease")
@@ -85,8 +89,10 @@ extension ClusterMember {
             guard let registry = sessions else { continue }
             var active = Set<AgentID>()
             for session in registry.all where await session.isActive { active.insert(session.agentID) }
+            // Start-up claims wait a lease, so members started together share the agents.
+            let startupClaims = signInAtStartup && joinedAt.map { $0.duration(to: .now) >= settings.leaseTTL } == true
             let plan = ClaimPlan.plan(
-                me: memberID, lease: lease, agents: agents, active: active, snapshot: snapshot, signInAtStartup: signInAtStartup)
+                me: memberID, lease: lease, agents: agents, active: active, snapshot: snapshot, signInAtStartup: startupClaims)
             for agent in plan.drop { await drop(agent, registry: registry) }
             for agent in plan.reclaim where claiming {
                 switch await claim(agent) {
@@ -95,7 +101,10 @@ extension ClusterMember {
                 case .error: break
                 }
             }
-            await claimAndSignIn(plan.claim, registry: registry)
+            // At most one tick's worth of claims, so the next read sees the members as they are then.
+            let tickSeconds = Double(tick.components.seconds) + Double(tick.components.attoseconds) / 1e18
+            let batch = max(1, Int(Double(settings.claimRate) * tickSeconds))
+            await claimAndSignIn(Array(plan.claim.prefix(batch)), registry: registry)
         }
     }
 

@@ -45,6 +45,12 @@ actor ClusterMember {
     /// False from the start of shutdown: nothing more is claimed.
     private(set) var claiming = true
     private var registry: SessionRegistry?
+    private var joinFailures = 0
+    /// Whether the line about another member using our id was written (once per episode).
+    var duplicateReported = false
+    /// When this member joined: agents nobody has signed in yet (`signInAtStartup`) are
+    /// claimed only a lease later, once the members starting with it have joined too.
+    private(set) var joinedAt: ContinuousClock.Instant?
     private var isJoined = false
 
     init(
@@ -101,7 +107,12 @@ actor ClusterMember {
             refusal = try await joinOnce()
         } catch {
             reachability(false, error, call: "join")
-            logger.warning("cluster: cannot join yet; serving no agent until etcd answers", metadata: ["error": "\(error.message)"])
+            joinFailures += 1
+            if joinFailures == 1 || joinFailures % 60 == 0 {
+                logger.warning(
+                    "cluster: cannot join yet; serving no agent until etcd answers",
+                    metadata: ["error": "\(error.message)", "failures": "\(joinFailures)"])
+            }
             return
         }
         if let refusal { throw JoinRefused(description: refusal) }
@@ -147,6 +158,7 @@ actor ClusterMember {
         reachability(true, nil, call: "join")
         try await refresh()
         heldAtJoin = Set(snapshot.owners.filter { $0.value.lease == lease && $0.value.record.member == memberID }.keys)
+        joinedAt = .now
         isJoined = true
         logger.info(
             "cluster: joined",

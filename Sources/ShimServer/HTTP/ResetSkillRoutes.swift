@@ -90,9 +90,11 @@ struct ResetSkillRoutes {
                         if let cluster { response.headers[PeerForwarder.owner] = cluster.memberID }
                         line.emit(to: context.logger, status: Int(response.status.code))
                         return response
-                    } catch let failure as SessionFailure where failure.kind == .notOwner && peer == nil && !retried {
-                        // The agent changed hands under us: resolve its owner once more.
+                    } catch let failure as SessionFailure where failure.kind == .notOwner && !retried {
+                        // The agent changed hands under us: the member that forwarded it resolves
+                        // the owner again; a caller's own request is routed once more here.
                         servedHere = false
+                        if peer != nil { throw APIError.notOwner(agent) }
                         retried = true
                         fresh = true
                     }
