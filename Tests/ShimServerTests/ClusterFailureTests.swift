@@ -185,7 +185,11 @@ extension ClusterTests {
             #expect(await rig.calls("login", after: mark).isEmpty)
             #expect(await rig.calls("forceLogin", after: mark).isEmpty)
             #expect(try await rig.owners() == owners)
-            #expect(rig.logLines("shim-a").contains { $0.contains("cluster: joined") && $0.contains("\"cluster.agents_held\":\"\(mine.count)\"") })
+            #expect(
+                rig.logLines("shim-a").contains {
+                    $0.contains("cluster: joined") && $0.contains("\"cluster.agents_held\":\"\(mine.count)\"")
+                        && $0.contains("\"cluster.lease_kept\":\"true\"")
+                })
         }
     }
 }

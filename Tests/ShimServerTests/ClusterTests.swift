@@ -105,6 +105,44 @@ import Glibc
         }
     }
 
+    /// The member a caller reaches checks its token and scope; the owner's line names the caller.
+    @Test func callersAreCheckedWhereTheyArriveAndNamedWhereTheCallIsMade() async throws {
+        try await withClusterRig(agents: 4) { rig in
+            let tokenFile = rig.directory + "/crm-token"
+            try Data("crm-token-Secret\n".utf8).write(to: URL(fileURLWithPath: tokenFile))
+            chmod(tokenFile, 0o600)
+            let clients = """
+                clients:
+                  - {name: crm, tokenFile: \(tokenFile), agents: ["4001-4002"]}
+                """
+            for member in Self.members {
+                try await rig.start(member, yaml: rig.yaml(member, port: try rig.port(of: member), extra: clients))
+            }
+            let auth = [("Authorization", "Bearer crm-token-Secret")]
+            let body = #"{"skills":[1]}"#
+            let first = try await rig.request("shim-a", "POST", "/v1/agents/4001/reset-skill", body: body, headers: auth)
+            #expect(first.status == 200, "\(first.body)")
+            let owner = try #require(first.owner)
+            let other = try #require(Self.members.first { $0 != owner })
+            let forwarded = try await rig.request(other, "POST", "/v1/agents/4001/reset-skill", body: body, requestID: "crm-1", headers: auth)
+            #expect(forwarded.status == 200)
+            #expect(forwarded.owner == owner)
+            let ownerLine = try #require(
+                rig.logLines(owner).first { $0.contains("\"request.id\":\"crm-1\"") && $0.contains("\"msg\":\"resetSkill\"") })
+            #expect(ownerLine.contains("\"client\":\"crm\""))
+            #expect(ownerLine.contains("\"forwarded.from\":\"\(other)\""))
+            // No token, or an agent outside the scope: refused where the caller arrived, nothing forwarded.
+            let mark = await rig.mark()
+            let anonymous = try await rig.request(other, "POST", "/v1/agents/4001/reset-skill", body: body)
+            #expect(anonymous.status == 401)
+            let outside = try await rig.request(other, "POST", "/v1/agents/4003/reset-skill", body: body, headers: auth)
+            #expect(outside.status == 403)
+            #expect(outside.errorCode == "agent_not_allowed")
+            #expect(await rig.calls("login", after: mark).isEmpty)
+            #expect(!rig.logLines().contains { $0.contains("\"forwarded.from\"") && $0.contains("4003") })
+        }
+    }
+
     @Test func killedOwnersAgentsMoveWithOneForceLoginEach() async throws {
         try await withClusterRig(agents: 12) { rig in
             for member in Self.members { try await rig.start(member) }

@@ -121,10 +121,12 @@ actor ClusterMember {
     /// One try; a refusal's reason, or nil once joined.
     private func joinOnce() async throws(EtcdError) -> String? {
         var kept: Int64 = 0
+        var leaseKept = false
         if let saved = readLeaseFile() {
             let sentAt = ContinuousClock.now
             if try await etcd.keepAlive(saved) != nil {
                 kept = saved
+                leaseKept = true
                 leaseConfirmedAt = sentAt
             }
         }
@@ -164,7 +166,7 @@ actor ClusterMember {
             "cluster: joined",
             metadata: [
                 "cluster.members": "\(snapshot.members.count)", "cluster.agents_held": "\(heldAtJoin.count)",
-                "cluster.lease_kept": "\(kept == readLeaseFileAtStart)",
+                "cluster.lease_kept": "\(leaseKept)",
             ])
         return nil
     }
@@ -173,14 +175,11 @@ actor ClusterMember {
 
     // MARK: The lease file
 
-    private var readLeaseFileAtStart: Int64 = -1
-
     private func readLeaseFile() -> Int64? {
         guard let leaseFile, let data = FileManager.default.contents(atPath: leaseFile),
             let json = try? JSONParser.parse(Array(data)), json["member"]?.stringValue == memberID,
             json["prefix"]?.stringValue == settings.prefix, let id = json["lease"]?.stringValue.flatMap({ Int64($0) })
         else { return nil }
-        readLeaseFileAtStart = id
         return id
     }
 

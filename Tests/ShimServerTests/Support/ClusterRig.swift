@@ -52,7 +52,8 @@ final class ClusterRig: Sendable {
 
     /// The config of member `id` (its port is chosen at its first start and kept).
     func yaml(
-        _ id: String, port: Int, signOutOnShutdown: Bool = false, stateDirectory: Bool = false, endpoints: [String]? = nil, unpolledSignOut: Int = 10
+        _ id: String, port: Int, signOutOnShutdown: Bool = false, stateDirectory: Bool = false, endpoints: [String]? = nil, unpolledSignOut: Int = 10,
+        extra: String = ""
     ) -> String {
         let agentLines = agents.map { "  - {id: \"\($0.id)\", phone: \"\($0.phone!)\", password: \"\($0.password)\"}" }.joined(separator: "\n")
         let state = stateDirectory ? "state: {directory: \(directory)/state-\(id)}\n" : ""
@@ -70,7 +71,7 @@ final class ClusterRig: Sendable {
             \(state)agents:
             \(agentLines)
             logging: {level: info, format: json}
-
+            \(extra)
             """
     }
 
