@@ -70,6 +70,11 @@ struct ClaimPlanTests {
         }
         let startup = ClaimPlan.plan(me: preferred, lease: 1, agents: [Self.a1], active: [], snapshot: snapshot, signInAtStartup: true)
         #expect(startup.claim == [Self.a1])
+        // Ours by key, no session here, the cluster holds one: sign it in again (a failed take-back).
+        let ours = Self.snapshot(members: ["a": 1, "b": 2], owners: [Self.a1: ("a", 1), Self.a2: ("a", 1)], sessions: [Self.a1])
+        let retry = ClaimPlan.plan(me: "a", lease: 1, agents: [Self.a1, Self.a2], active: [], snapshot: ours, signInAtStartup: true)
+        #expect(retry.signIn == [Self.a1])
+        #expect(retry.claim.isEmpty)
         // An owned agent is never claimed.
         let owned = Self.snapshot(members: ["a": 1, "b": 2, "c": 3], owners: [Self.a1: ("c", 3)], sessions: [Self.a1])
         #expect(ClaimPlan.plan(me: preferred, lease: 1, agents: [Self.a1], active: [], snapshot: owned, signInAtStartup: true).claim.isEmpty)

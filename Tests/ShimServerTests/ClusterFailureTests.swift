@@ -67,6 +67,34 @@ extension ClusterTests {
         }
     }
 
+    /// A take-back that fails while the gateway is down (5xx) is tried again by the new
+    /// owner on its own, before the gateway signs the old session out; no request needed.
+    @Test func aFailedTakeBackIsRetriedWithoutARequest() async throws {
+        try await withClusterRig(agents: 6, configure: { $0.unpolledTimeout = .seconds(30) }) { rig in
+            for member in Self.members {
+                try await rig.start(member, yaml: rig.yaml(member, port: try rig.port(of: member), unpolledSignOut: 30))
+            }
+            let owners = try await Self.signInAll(rig)
+            let (victim, moved) = try Self.busiest(owners)
+            let unlucky = try #require(moved.sorted().first)
+            let mark = await rig.mark()
+            // Two whole sign-ins' worth (one try and three retries each) of 503 for one agent.
+            await rig.gateway.addFault(FaultRule(operation: "forceLogin", agentID: unlucky, action: .httpStatus(503), times: 8))
+            rig.kill9(victim)
+            for _ in 0..<300 where await rig.calls("forceLogin", after: mark).filter({ $0.retcode == "0" }).count < moved.count {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let refused = await rig.calls("forceLogin", after: mark).filter { $0.agentID == unlucky && $0.httpStatus == 503 }
+            #expect(refused.count == 8)
+            for agent in moved {
+                #expect(await rig.calls("forceLogin", after: mark).filter { $0.agentID == agent && $0.retcode == "0" }.count == 1, "\(agent)")
+                #expect(await rig.gateway.isSignedIn(agent))
+            }
+            #expect(await rig.gateway.signOutCount("unpolled") == 0)
+            #expect(await rig.calls("resetSkill", after: mark).isEmpty)  // nobody asked
+        }
+    }
+
     @Test func aMemberCutOffFromEtcdBehavesLikeAPausedOne() async throws {
         try await withClusterRig(agents: 12) { rig in
             var relays: [TCPRelay] = []

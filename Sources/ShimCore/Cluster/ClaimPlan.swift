@@ -12,11 +12,16 @@ public struct ClaimPlan: Sendable, Equatable {
     /// or died) or every agent is to be signed in at start, and this member is the one
     /// the agent prefers among the live members: claim it, then sign it in.
     public var claim: [AgentID] = []
+    /// Held here by key, with no session here although the cluster holds one for the
+    /// agent: the take-back after a claim failed for a reason that may pass (the gateway
+    /// was down). Sign it in again, or the gateway signs the old session out.
+    public var signIn: [AgentID] = []
 
-    public init(drop: [AgentID] = [], reclaim: [AgentID] = [], claim: [AgentID] = []) {
+    public init(drop: [AgentID] = [], reclaim: [AgentID] = [], claim: [AgentID] = [], signIn: [AgentID] = []) {
         self.drop = drop
         self.reclaim = reclaim
         self.claim = claim
+        self.signIn = signIn
     }
 
     /// The plan of member `me` on lease `lease` for the configured `agents`, of which
@@ -34,6 +39,10 @@ public struct ClaimPlan: Sendable, Equatable {
                 } else {
                     plan.reclaim.append(agent)
                 }
+                continue
+            }
+            if let owner, owner.record.member == me, owner.lease == lease {
+                if snapshot.sessions[agent] != nil { plan.signIn.append(agent) }
                 continue
             }
             guard owner == nil, snapshot.sessions[agent] != nil || signInAtStartup else { continue }

@@ -105,6 +105,7 @@ extension ClusterMember {
             let tickSeconds = Double(tick.components.seconds) + Double(tick.components.attoseconds) / 1e18
             let batch = max(1, Int(Double(settings.claimRate) * tickSeconds))
             await claimAndSignIn(Array(plan.claim.prefix(batch)), registry: registry)
+            await signInAgain(Array(plan.signIn.prefix(batch)), registry: registry)
         }
     }
 
@@ -120,6 +121,19 @@ extension ClusterMember {
                     group.addTask { try? await session.ensureSignedIn() }
                 }
                 do { try await Task.sleep(for: spacing) } catch { break }
+            }
+        }
+    }
+
+    /// Signs in agents whose key is ours and whose session the cluster holds, but which have
+    /// no session here: their take-back failed for a reason that may pass. Not after a
+    /// refusal: repeating a wrong password can lock the account.
+    private func signInAgain(_ agents: [AgentID], registry: SessionRegistry) async {
+        guard claiming, !agents.isEmpty else { return }
+        await withDiscardingTaskGroup { group in
+            for agent in agents {
+                guard let session = registry.session(for: agent), !(await session.lastSignInRefused) else { continue }
+                group.addTask { try? await session.ensureSignedIn() }
             }
         }
     }

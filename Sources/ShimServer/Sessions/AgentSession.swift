@@ -58,6 +58,9 @@ actor AgentSession {
     private(set) var lastError: String?
     /// Set at shutdown: no new sign-in starts after it.
     private var closed = false
+    /// The last sign-in was refused for a reason that will not pass by itself (a wrong
+    /// password, 100-002 from someone else): nothing signs the agent in again unasked.
+    private(set) var lastSignInRefused = false
     /// A sign-in was sent but its answer was lost (timeout, reset): the gateway may now
     /// hold a session of ours whose GUID we never saw.
     private var orphanedSignIn = false
@@ -205,6 +208,7 @@ actor AgentSession {
             }
             switch step {
             case .signedIn(let guid):
+                lastSignInRefused = false
                 let takenBack = attempt.takeover?.isOwnSession == true
                 let credentials = install(guid: guid, origin: takenBack ? .takenBack : .signedIn)
                 metrics.signIn(takenBack ? .takenBack : .success)
@@ -221,6 +225,7 @@ actor AgentSession {
             case .retry:
                 try await Task.sleep(for: pause)
             case .fail(let failure):
+                lastSignInRefused = !failure.mayPass
                 recordError("\(operation.logName): \(failure.retcode?.rawValue ?? failure.message)")
                 if let cluster, !attempt.answerLost { await cluster.signInFailed(agentID, existed: clusterHeldSession) }
                 if failure.kind == .signedInElsewhere {
