@@ -20,7 +20,7 @@ source scripts/cluster-lib.sh
 bench_tools etcd:etcd-server curl:curl python3:python3
 bench_prepare_agents "$agents"
 dir=$(mktemp -d)
-trap 'for pid in "${shim_pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; cluster_stop; rm -rf "$dir"' EXIT
+trap 'for pid in "${shim_pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done; cluster_stop; [ -n "${BENCH_KEEP:-}" ] && echo "logs kept in $dir" >&2 || rm -rf "$dir"' EXIT
 
 cluster_start_etcd
 cluster_start_sim "$bin/ccgw-sim" --agent-range "$first-$((first + agents - 1))" --poll-hold-ms 10000 --rotation-seconds 60

@@ -16,9 +16,11 @@ import Testing
             #expect(try await client.keepAlive(lease.id) == 5)
             let claim = try await client.createIfAbsent("/t/agents/1001", value: "m1", lease: lease.id)
             #expect(claim.won)
-            #expect(try await client.get("/t/agents/1001")?.lease == lease.id)
+            #expect(claim.revision == claim.epoch)
+            #expect(try await client.get("/t/agents/1001").revision >= claim.revision)  // reads say which revision they reflect
+            #expect(try await client.get("/t/agents/1001").value?.lease == lease.id)
             try await client.revoke(lease.id)
-            #expect(try await client.get("/t/agents/1001") == nil)  // the lease took its key along
+            #expect(try await client.get("/t/agents/1001").value == nil)  // the lease took its key along
             #expect(try await client.keepAlive(lease.id) == nil)  // a gone lease: no TTL
         }
     }
@@ -43,7 +45,7 @@ import Testing
             }
             let winners = results.filter(\.1)
             #expect(winners.count == 1)
-            let key = try #require(try await clients[0].get("/t/agents/2002"))
+            let key = try #require(try await clients[0].get("/t/agents/2002").value)
             #expect(winners.first?.2 == key.createRevision)
             #expect(results.allSatisfy { $0.2 == key.createRevision })  // losers learn the holder's epoch
             #expect(key.lease == leases[winners[0].0])
@@ -67,7 +69,7 @@ import Testing
             #expect(try await !client.guarded("/t/agents/3003", epoch: claim.epoch, lease: mine))
             // A guarded write happens only while the guard holds.
             #expect(try await client.guarded("/t/agents/3003", epoch: again.epoch, lease: other, then: [EtcdJSON.put("/t/session/3003", "m2")]))
-            #expect(try await client.list(prefix: "/t/session/").map(\.key) == ["/t/session/3003"])
+            #expect(try await client.list(prefix: "/t/session/").values.map(\.key) == ["/t/session/3003"])
         }
     }
 
@@ -80,7 +82,7 @@ import Testing
             var gone = false
             for _ in 0..<100 where !gone {  // etcd may end a lease later than its TTL, never earlier
                 try await Task.sleep(for: .milliseconds(200))
-                gone = try await client.get("/t/agents/4004") == nil
+                gone = try await client.get("/t/agents/4004").value == nil
             }
             #expect(gone)
             #expect(try await client.keepAlive(lease.id) == nil)

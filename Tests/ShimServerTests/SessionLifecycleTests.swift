@@ -104,7 +104,10 @@ import Testing
             #expect(try await h.resetSkill().status == 200)
             await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .delay(.milliseconds(600))))
             async let slow = h.resetSkill()
-            try await Task.sleep(for: .milliseconds(200))  // the slow call is at the gateway now
+            // Stop only once the slow call is under way at the gateway: a request not yet read
+            // looks like an idle keep-alive connection, which a stopping server may close.
+            for _ in 0..<400 where await h.gateway.callsInFlight("resetSkill") == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(await h.gateway.callsInFlight("resetSkill") == 1)
             await h.stopShim()
             #expect(try await slow.status == 200)
             let journal = await h.gateway.entries()

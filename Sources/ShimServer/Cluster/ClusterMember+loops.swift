@@ -139,6 +139,8 @@ extension ClusterMember {
     }
 
     private func drop(_ agent: AgentID, registry: SessionRegistry) async {
+        // A claim of ours newer than the read that planned this drop wins.
+        guard view(of: agent).guardEpoch == nil else { return }
         await registry.session(for: agent)?.drop(reason: "another member holds the agent now")
         metrics.handOver(.lost)
     }

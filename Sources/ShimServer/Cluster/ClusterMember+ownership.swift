@@ -99,7 +99,7 @@ extension ClusterMember {
             var current = view(of: agent)
             if result.won {
                 current.claimed(epoch: result.epoch)
-                setView(current, owner: .init(record: record, epoch: result.epoch, lease: lease), for: agent)
+                setView(current, owner: .init(record: record, epoch: result.epoch, lease: lease), for: agent, revision: result.revision)
                 metrics.claim(.won)
                 logger.info("cluster: agent claimed", metadata: ["agent.id": "\(agent)", "cluster.epoch": "\(result.epoch)"])
                 return .won
@@ -109,7 +109,7 @@ extension ClusterMember {
             }
             current.observed(
                 holder.map { ($0.record.member == memberID && $0.lease != lease ? "\(memberID)@\($0.lease)" : $0.record.member, $0.epoch) })
-            setView(current, owner: holder, for: agent)
+            setView(current, owner: holder, for: agent, revision: result.revision)
             metrics.claim(.lost)
             return .lost
         } catch {

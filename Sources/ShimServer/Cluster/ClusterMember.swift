@@ -38,6 +38,8 @@ actor ClusterMember {
     /// What we know of each agent's key.
     private var ownership: [AgentID: AgentOwnership] = [:]
     private var owners: [AgentID: ClusterSnapshot.Owner] = [:]
+    /// The etcd revision at which we last learned each agent's owner.
+    private var learnedAt: [AgentID: Int64] = [:]
     private(set) var snapshot = ClusterSnapshot()
     /// Agents whose keys were ours when we joined with a kept lease: their saved
     /// sessions resume without a sign-in.
@@ -218,38 +220,44 @@ actor ClusterMember {
 
     // MARK: Reading the cluster
 
-    /// Reads every key under the prefix and updates what we know of each agent.
+    /// Reads every key under the prefix and updates what we know of each agent. What we
+    /// learned after the range's revision (our own claim, a newer read of one key) is
+    /// kept: a read that started before a claim must not undo it.
     func refresh() async throws(EtcdError) {
-        let values = try await etcd.list(prefix: keys.all)
-        snapshot = ClusterSnapshot(keys: keys, values: values)
-        owners = snapshot.owners
+        let (values, revision) = try await etcd.list(prefix: keys.all)
+        var fresh = ClusterSnapshot(keys: keys, values: values)
         for agent in agents {
-            let owner = snapshot.owners[agent]
-            var view = ownership[agent] ?? AgentOwnership(memberID: memberID)
-            if let owner, owner.record.member == memberID, owner.lease != lease {
-                view.observed((member: "\(memberID)@\(owner.lease)", epoch: owner.epoch))  // an earlier incarnation's key: not ours
-            } else {
-                view.observed(owner.map { ($0.record.member, $0.epoch) })
+            if let known = learnedAt[agent], known > revision {
+                fresh.owners[agent] = owners[agent]
+                continue
             }
-            ownership[agent] = view
+            observe(agent, owner: fresh.owners[agent], revision: revision)
         }
-        metrics.cluster(owned: owners.values.filter { $0.lease == lease }.count, members: snapshot.members.count, etcdReachable: etcdReachable)
+        snapshot = fresh
+        metrics.cluster(
+            owned: agents.filter { view(of: $0).guardEpoch != nil }.count, members: snapshot.members.count, etcdReachable: etcdReachable)
     }
 
     /// Reads one agent's key.
     func refresh(_ agent: AgentID) async throws(EtcdError) {
-        let value = try await etcd.get(keys.agent(agent))
+        let (value, revision) = try await etcd.get(keys.agent(agent))
         let owner = value.flatMap { kv in
             ClusterRecord(bytes: kv.value).map { ClusterSnapshot.Owner(record: $0, epoch: kv.createRevision, lease: kv.lease) }
         }
-        owners[agent] = owner
+        guard (learnedAt[agent] ?? 0) <= revision else { return }
+        observe(agent, owner: owner, revision: revision)
+    }
+
+    /// What etcd showed of `agent`'s key at `revision`. A key of ours on another lease is
+    /// an earlier incarnation's: not ours.
+    func observe(_ agent: AgentID, owner: ClusterSnapshot.Owner?, revision: Int64) {
         var view = ownership[agent] ?? AgentOwnership(memberID: memberID)
         if let owner, owner.record.member == memberID, owner.lease != lease {
             view.observed((member: "\(memberID)@\(owner.lease)", epoch: owner.epoch))
         } else {
             view.observed(owner.map { ($0.record.member, $0.epoch) })
         }
-        ownership[agent] = view
+        setView(view, owner: owner, for: agent, revision: revision)
     }
 
     /// The owner key of `agent` as last read.
@@ -257,9 +265,11 @@ actor ClusterMember {
 
     func view(of agent: AgentID) -> AgentOwnership { ownership[agent] ?? AgentOwnership(memberID: memberID) }
 
-    func setView(_ view: AgentOwnership, owner: ClusterSnapshot.Owner?, for agent: AgentID) {
+    /// Records what we know of `agent`, learned at etcd's `revision` (nil: no newer than before).
+    func setView(_ view: AgentOwnership, owner: ClusterSnapshot.Owner?, for agent: AgentID, revision: Int64? = nil) {
         ownership[agent] = view
         owners[agent] = owner
+        if let revision { learnedAt[agent] = max(learnedAt[agent] ?? 0, revision) }
     }
 
     var sessions: SessionRegistry? { registry }

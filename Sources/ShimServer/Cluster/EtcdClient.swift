@@ -110,12 +110,16 @@ final class EtcdClient: Sendable {
     // MARK: Keys
 
     /// Creates `key` on `lease` if it does not exist. Won: the key's creation revision
-    /// (the epoch). Lost: the key as it is (its holder).
-    func createIfAbsent(_ key: String, value: String, lease: Int64) async throws(EtcdError) -> (won: Bool, epoch: Int64, holder: EtcdKeyValue?) {
+    /// (the epoch). Lost: the key as it is (its holder). `revision`: the store's revision
+    /// the answer reflects.
+    func createIfAbsent(
+        _ key: String, value: String, lease: Int64
+    ) async throws(EtcdError) -> (won: Bool, epoch: Int64, holder: EtcdKeyValue?, revision: Int64) {
         let answer = try await call("/v3/kv/txn", EtcdJSON.createIfAbsent(key: key, value: value, lease: lease))
-        if EtcdJSON.succeeded(answer) { return (true, EtcdJSON.revision(answer), nil) }
+        let revision = EtcdJSON.revision(answer)
+        if EtcdJSON.succeeded(answer) { return (true, revision, nil, revision) }
         let holder = EtcdJSON.keys(answer).first
-        return (false, holder?.createRevision ?? 0, holder)
+        return (false, holder?.createRevision ?? 0, holder, revision)
     }
 
     /// Whether `key` still has creation revision `epoch` on `lease`; when it does, `then`
@@ -124,14 +128,16 @@ final class EtcdClient: Sendable {
         EtcdJSON.succeeded(try await call("/v3/kv/txn", EtcdJSON.guarded(key: key, epoch: epoch, lease: lease, success: operations)))
     }
 
-    /// One key, or nil.
-    func get(_ key: String) async throws(EtcdError) -> EtcdKeyValue? {
-        EtcdJSON.keys(try await call("/v3/kv/range", EtcdJSON.range(key: key))).first
+    /// One key (or nil), and the store's revision the answer reflects.
+    func get(_ key: String) async throws(EtcdError) -> (value: EtcdKeyValue?, revision: Int64) {
+        let answer = try await call("/v3/kv/range", EtcdJSON.range(key: key))
+        return (EtcdJSON.keys(answer).first, EtcdJSON.revision(answer))
     }
 
-    /// Every key under `prefix`.
-    func list(prefix: String) async throws(EtcdError) -> [EtcdKeyValue] {
-        EtcdJSON.keys(try await call("/v3/kv/range", EtcdJSON.range(prefix: prefix)))
+    /// Every key under `prefix`, and the store's revision the answer reflects.
+    func list(prefix: String) async throws(EtcdError) -> (values: [EtcdKeyValue], revision: Int64) {
+        let answer = try await call("/v3/kv/range", EtcdJSON.range(prefix: prefix))
+        return (EtcdJSON.keys(answer), EtcdJSON.revision(answer))
     }
 
     /// Runs `operations` (puts, deletes) in one transaction without conditions.
