@@ -76,8 +76,12 @@ extension ClusterMember {
 
     /// Reads the cluster every `tick` and acts on `ClaimPlan`.
     private func syncLoop() async {
+        var last = ContinuousClock.now
         while !Task.isCancelled {
-            do { try await Task.sleep(for: tick) } catch { return }
+            // One read per tick: time spent claiming counts towards the next one, so claims
+            // go at `claimRate` rather than at a batch per claim time plus a tick.
+            do { try await Task.sleep(until: last + tick) } catch { return }
+            last = .now
             guard hasJoined, lease != 0 else { continue }
             do throws(EtcdError) {
                 try await refresh()
