@@ -16,7 +16,7 @@ import Glibc
 /// A cluster of real `ccgw-shim` processes (issue #11) on free loopback ports, in front
 /// of the HTTPS simulator, coordinated by a real 3-member etcd; every process is
 /// stopped by pid at the end.
-final class ClusterRig: Sendable {
+final class ClusterRig: Sendable, SimulatorJournalReading {
     let simulator: Simulator
     let etcd: EtcdCluster
     let gatewayPort: Int
@@ -193,13 +193,6 @@ final class ClusterRig: Sendable {
         try await request(member, "POST", "/v1/agents/\(agent)/reset-skill", body: #"{"skills":[1]}"#, requestID: requestID)
     }
 
-    /// Journal entries of `operation` after sequence number `after`.
-    func calls(_ operation: String, after sequence: Int = -1) async -> [JournalEntry] {
-        await gateway.entries().filter { $0.operation == operation && $0.sequence > sequence }
-    }
-
-    func mark() async -> Int { await gateway.entries().last?.sequence ?? -1 }
-
     /// A range over `prefix` from the first etcd member that answers.
     func range(_ prefix: String) async throws -> JSONValue {
         var last: (any Error)?
@@ -231,14 +224,8 @@ final class ClusterRig: Sendable {
         return EtcdJSON.keys(answer).map { $0.key + "=" + String(decoding: $0.value, as: UTF8.self) }
     }
 
-    /// Log lines holding any GUID or cookie the simulator saw, a password or the peer token.
-    func linesWithSecrets(_ texts: [String]) async -> [String] {
-        let journal = await gateway.entries()
-        var secrets = Set(journal.compactMap(\.guid)).union(journal.compactMap(\.cookie)).union(agents.map(\.password))
-        secrets.insert(peerToken)
-        secrets.remove("")
-        return texts.filter { line in secrets.contains { line.contains($0) } }
-    }
+    /// The lines of `texts` holding any GUID or cookie the simulator saw, a password or the peer token.
+    func linesWithSecrets(_ texts: [String]) async -> [String] { await linesWithSecrets(in: texts, extra: [peerToken]) }
 
     func stopAll() async {
         for process in members.withLockedValue({ $0.values.compactMap(\.process) }) where process.isRunning {

@@ -16,7 +16,7 @@ import Glibc
 /// The HTTPS simulator in-process and the real `ccgw-shim` binary as a child
 /// process with a state directory, which a test kills (`SIGKILL`), stops
 /// (`SIGTERM`) and starts again (issue #10).
-final class RestartRig: Sendable {
+final class RestartRig: Sendable, SimulatorJournalReading {
     let simulator: Simulator
     let gatewayPort: Int
     let directory: String
@@ -173,21 +173,8 @@ final class RestartRig: Sendable {
         throw RigError(description: "the state file never showed the expected sessions: \(text.count) bytes, \(saved?.sessions.count ?? -1) sessions")
     }
 
-    /// Journal entries of `operation` after sequence number `after`.
-    func calls(_ operation: String, after sequence: Int = -1) async -> [JournalEntry] {
-        await gateway.entries().filter { $0.operation == operation && $0.sequence > sequence }
-    }
-
-    /// The journal's last sequence number.
-    func mark() async -> Int { await gateway.entries().last?.sequence ?? -1 }
-
     /// Log lines holding any GUID or cookie the simulator saw, or a password.
-    func linesWithSecrets() async -> [String] {
-        let journal = await gateway.entries()
-        var secrets = Set(journal.compactMap(\.guid)).union(journal.compactMap(\.cookie)).union(agents.map(\.password))
-        secrets.remove("")
-        return logLines.filter { line in secrets.contains { line.contains($0) } }
-    }
+    func linesWithSecrets() async -> [String] { await linesWithSecrets(in: logLines) }
 
     func stopAll() async {
         for process in processes.withLockedValue({ $0 }) where process.isRunning {
