@@ -14,6 +14,12 @@ public struct ClusterSnapshot: Sendable, Equatable {
             self.epoch = epoch
             self.lease = lease
         }
+
+        /// An agent key as etcd returns it; nil when its value is not one of ours.
+        public init?(_ value: EtcdKeyValue) {
+            guard let record = ClusterRecord(bytes: value.value) else { return nil }
+            self.init(record: record, epoch: value.createRevision, lease: value.lease)
+        }
     }
 
     /// Live members by id (their keys hang on their leases, so a dead member's is gone).

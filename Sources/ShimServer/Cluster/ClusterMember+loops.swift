@@ -55,8 +55,7 @@ extension ClusterMember {
         do throws(EtcdError) {
             let sentAt = ContinuousClock.now
             let granted = try await etcd.grant(ttl: Int64(settings.leaseTTL.components.seconds))
-            let record = ClusterRecord(member: memberID, url: settings.advertiseURL, since: Date.rfc3339(Date()))
-            let created = try await etcd.createIfAbsent(keys.member(memberID), value: record.encoded, lease: granted.id)
+            let created = try await etcd.createIfAbsent(keys.member(memberID), value: ownRecord().encoded, lease: granted.id)
             guard created.won else {
                 try? await etcd.revoke(granted.id)
                 if !duplicateReported {

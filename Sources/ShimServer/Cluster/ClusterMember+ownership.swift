@@ -92,24 +92,19 @@ extension ClusterMember {
     /// Creates the agent's key on our lease if nobody holds it (its create revision is the epoch).
     func claim(_ agent: AgentID) async -> ClaimOutcome {
         guard lease != 0, claiming else { return .error("this member holds no lease now") }
-        let record = ClusterRecord(member: memberID, url: settings.advertiseURL, since: Date.rfc3339(Date()))
+        let record = ownRecord()
         do throws(EtcdError) {
             let result = try await etcd.createIfAbsent(keys.agent(agent), value: record.encoded, lease: lease)
             reachability(true, nil, call: "claim")
-            var current = view(of: agent)
             if result.won {
+                var current = view(of: agent)
                 current.claimed(epoch: result.epoch)
                 setView(current, owner: .init(record: record, epoch: result.epoch, lease: lease), for: agent, revision: result.revision)
                 metrics.claim(.won)
                 logger.info("cluster: agent claimed", metadata: ["agent.id": "\(agent)", "cluster.epoch": "\(result.epoch)"])
                 return .won
             }
-            let holder = result.holder.flatMap { kv in
-                ClusterRecord(bytes: kv.value).map { ClusterSnapshot.Owner(record: $0, epoch: kv.createRevision, lease: kv.lease) }
-            }
-            current.observed(
-                holder.map { ($0.record.member == memberID && $0.lease != lease ? "\(memberID)@\($0.lease)" : $0.record.member, $0.epoch) })
-            setView(current, owner: holder, for: agent, revision: result.revision)
+            observe(agent, owner: result.holder.flatMap(ClusterSnapshot.Owner.init), revision: result.revision)
             metrics.claim(.lost)
             return .lost
         } catch {
@@ -132,8 +127,7 @@ extension ClusterMember {
         guard let epoch = current.guardEpoch, lease != 0 else {
             throw SessionFailure(.notOwner, "this member does not hold agent \(agent)")
         }
-        let record = ClusterRecord(member: memberID, url: settings.advertiseURL, since: Date.rfc3339(Date()))
-        let operations = [EtcdJSON.rangeOperation(keys.session(agent)), EtcdJSON.put(keys.session(agent), record.encoded)]
+        let operations = [EtcdJSON.rangeOperation(keys.session(agent)), EtcdJSON.put(keys.session(agent), ownRecord().encoded)]
         let held: Bool
         let existed: Bool
         do throws(EtcdError) {

@@ -138,7 +138,7 @@ actor ClusterMember {
             leaseConfirmedAt = sentAt
         }
         lease = kept
-        let record = ClusterRecord(member: memberID, url: settings.advertiseURL, since: Date.rfc3339(Date())).encoded
+        let record = ownRecord().encoded
         let deadline = ContinuousClock.now + settings.leaseTTL + .seconds(2)
         var waited = false
         while true {
@@ -235,17 +235,14 @@ actor ClusterMember {
         }
         snapshot = fresh
         metrics.cluster(
-            owned: agents.filter { view(of: $0).guardEpoch != nil }.count, members: snapshot.members.count, etcdReachable: etcdReachable)
+            owned: ownedCount, members: snapshot.members.count, etcdReachable: etcdReachable)
     }
 
     /// Reads one agent's key.
     func refresh(_ agent: AgentID) async throws(EtcdError) {
         let (value, revision) = try await etcd.get(keys.agent(agent))
-        let owner = value.flatMap { kv in
-            ClusterRecord(bytes: kv.value).map { ClusterSnapshot.Owner(record: $0, epoch: kv.createRevision, lease: kv.lease) }
-        }
         guard (learnedAt[agent] ?? 0) <= revision else { return }
-        observe(agent, owner: owner, revision: revision)
+        observe(agent, owner: value.flatMap(ClusterSnapshot.Owner.init), revision: revision)
     }
 
     /// What etcd showed of `agent`'s key at `revision`. A key of ours on another lease is
@@ -258,6 +255,14 @@ actor ClusterMember {
             view.observed(owner.map { ($0.record.member, $0.epoch) })
         }
         setView(view, owner: owner, for: agent, revision: revision)
+    }
+
+    /// How many agents this member holds now.
+    var ownedCount: Int { agents.filter { view(of: $0).guardEpoch != nil }.count }
+
+    /// The value of our member key, agent keys and session records: this member, now.
+    func ownRecord() -> ClusterRecord {
+        ClusterRecord(member: memberID, url: settings.advertiseURL, since: Date.rfc3339(Date()))
     }
 
     /// The owner key of `agent` as last read.

@@ -30,7 +30,7 @@ extension ClusterMember {
         } else {
             leaseState = "unconfirmed"
         }
-        let owned = agents.filter { view(of: $0).guardEpoch != nil }.count
+        let owned = ownedCount
         var counts = snapshot.ownedCounts
         counts[memberID] = owned  // ours is known now; the others' as of the last read
         let members: [JSONValue] = snapshot.members.keys.sorted().map { id in

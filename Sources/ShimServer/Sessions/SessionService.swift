@@ -72,10 +72,9 @@ struct SessionService: Service {
                 }
             }
         }
-        var released = 0
         if let gate = cluster {
             let cluster = gate.member
-            for session in registry.all where await cluster.view(of: session.agentID).guardEpoch != nil { released += 1 }
+            let released = await cluster.ownedCount
             // The last member that keeps its sessions keeps its lease too, so a restart
             // within the lease resumes them without a sign-in; every other member releases.
             if signOut || !last {
