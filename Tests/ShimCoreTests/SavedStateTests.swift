@@ -9,7 +9,24 @@ struct SavedStateTests {
         sessions: [
             AgentID("1001")!: SavedSession(guid: "g-1.AgentGateway0", cookies: "lb=a; x=1", signIn: "s1", phone: "70001", contactAt: 1_000_000),
             AgentID("1002")!: SavedSession(guid: nil, cookies: nil, signIn: "s2", phone: "70002", contactAt: 2_000_000),
+            AgentID("1003")!: SavedSession(
+                guid: "g-3", cookies: nil, signIn: "s3", phone: "70003", contactAt: 3_000_000,
+                applied: AppliedSkills(choice: SkillChoice(selection: .skills([1, 2])), origin: .reapply, at: 3_000_001, requestID: "reapply-x")),
+        ],
+        desired: [
+            AgentID("1003")!: DesiredSkills(choice: SkillChoice(selection: .skills([1, 2])), source: .caller, setAt: 2_999_000, requestID: "req-9"),
+            AgentID("1004")!: DesiredSkills(choice: SkillChoice(selection: .allConfigured, phoneLinkage: true), source: .caller, setAt: 7),
         ])
+
+    /// A file written before desired skills existed still reads.
+    @Test func aFileWithoutDesiredSkillsReads() throws {
+        let text =
+            #"{"format":"ccgw-shim-sessions","version":1,"gateway":"https://gw.example:8043","authMode":"dynamic","#
+            + #""sessions":{"1001":{"guid":"g","cookies":null,"signIn":"a","phone":"1","contactAt":1}}}"#
+        let state = try SavedState.decode(Array(text.utf8), gatewayURL: Self.url, authMode: "dynamic")
+        #expect(state.desired.isEmpty)
+        #expect(state.sessions[AgentID("1001")!]?.applied == nil)
+    }
 
     @Test func roundTrips() throws {
         let text = Self.sample.encoded()
@@ -36,6 +53,10 @@ struct SavedStateTests {
         (
             "{\"format\":\"ccgw-shim-sessions\",\"version\":1,\"gateway\":\"https://gw.example:8043\",\"authMode\":\"dynamic\",\"sessions\":{\"12\":{\"guid\":null,\"cookies\":null,\"signIn\":\"a\",\"phone\":\"1\",\"contactAt\":1}}}",
             "damaged"
+        ),
+        (
+            "{\"format\":\"ccgw-shim-sessions\",\"version\":1,\"gateway\":\"https://gw.example:8043\",\"authMode\":\"dynamic\",\"sessions\":{},\"desired\":{\"1001\":{\"skills\":\"1;2\"}}}",
+            "desired skills entry is damaged"
         ),
     ])
     func refusesWhatItCannotUse(text: String, reason: String) {

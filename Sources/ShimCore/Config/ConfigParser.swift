@@ -8,8 +8,11 @@ import Yams
 public enum ConfigParser {
     static let topKeys = [
         "listen", "gateway", "sessions", "agents", "logging", "shutdown", "metrics", "clients", "allowUnauthenticated", "limits",
-        "state", "cluster",
+        "state", "cluster", "skills", "bulk",
     ]
+    static let skillsKeys = ["default", "configuredCacheTTL", "reapplyMaxBackoff"]
+    static let bulkKeys = ["concurrency", "ratePerSecond", "maxAgents"]
+    static let choiceKeys = ["skills", "phoneLinkage"]
     static let stateKeys = ["directory"]
     static let clientKeys = ["name", "tokenFile", "tokenEnv", "tokenCredential", "agents"]
     static let limitsKeys = ["maxInFlight", "maxQueuedPerAgent"]
@@ -21,8 +24,8 @@ public enum ConfigParser {
         "url", "authMode", "caFile", "connectTimeout", "requestTimeout", "pollTimeout", "serverName", "clientCertFile",
         "clientKeyFile", "insecureSkipVerify", "unpolledSignOut",
     ]
-    static let sessionKeys = ["signInAtStartup", "forceLogin", "signOutOnShutdown", "pollInterval", "signInConcurrency"]
-    static let agentKeys = ["id", "phone", "password", "passwordFile", "passwordEnv", "passwordCredential", "signIn"]
+    static let sessionKeys = ["signInAtStartup", "forceLogin", "signOutOnShutdown", "pollInterval", "signInConcurrency", "keepSignedIn"]
+    static let agentKeys = ["id", "phone", "password", "passwordFile", "passwordEnv", "passwordCredential", "signIn", "skills"]
     static let loggingKeys = ["level", "format"]
     /// Sign-in body fields the config may not set through `signIn`: they come from other keys.
     static let reservedSignInFields = ["password", "phonenum"]
@@ -65,6 +68,19 @@ public enum ConfigParser {
             if let v = try reader.bool("signOutOnShutdown") { config.sessions.signOutOnShutdown = v }
             if let v = try reader.duration("pollInterval") { config.sessions.pollInterval = v }
             if let v = try reader.int("signInConcurrency", in: 1...1024) { config.sessions.signInConcurrency = v }
+            if let v = try reader.bool("keepSignedIn") { config.sessions.keepSignedIn = v }
+        }
+        if let node = top.node("skills") {
+            let reader = try YAMLMappingReader(node, path: "skills", allowed: skillsKeys)
+            if let choice = reader.node("default") { config.skills.defaultChoice = try parseChoice(choice, path: "skills.default") }
+            if let v = try reader.duration("configuredCacheTTL") { config.skills.configuredCacheTTL = v }
+            if let v = try reader.duration("reapplyMaxBackoff", minimum: .milliseconds(10)) { config.skills.reapplyMaxBackoff = v }
+        }
+        if let node = top.node("bulk") {
+            let reader = try YAMLMappingReader(node, path: "bulk", allowed: bulkKeys)
+            if let v = try reader.int("concurrency", in: 1...1024) { config.bulk.concurrency = v }
+            if let v = try reader.int("ratePerSecond", in: 1...100_000) { config.bulk.ratePerSecond = v }
+            if let v = try reader.int("maxAgents", in: 1...100_000) { config.bulk.maxAgents = v }
         }
         if let node = top.node("logging") {
             let reader = try YAMLMappingReader(node, path: "logging", allowed: loggingKeys)
@@ -100,6 +116,9 @@ public enum ConfigParser {
         }
         config.agents = try parseList(
             top, key: "agents", example: "- id: ...", identity: ("id", \.id.rawValue, "agent"), parse: parseAgent)
+        for index in config.agents.indices where config.agents[index].skills == nil {
+            config.agents[index].skills = config.skills.defaultChoice
+        }
         if let node = top.node("cluster") { config.cluster = try parseCluster(node, config: config) }
         return config
     }
@@ -225,7 +244,34 @@ public enum ConfigParser {
                 fields.append(.init(name: name, value: jsonValue(of: scalar)))
             }
         }
-        return ShimConfig.Agent(id: id, phone: phone, password: sources[0], signIn: fields, keyPath: path)
+        let skills = try reader.node("skills").map { node throws(ConfigError) in try parseChoice(node, path: "\(path).skills") }
+        return ShimConfig.Agent(id: id, phone: phone, password: sources[0], signIn: fields, keyPath: path, skills: skills)
+    }
+
+    /// A skill choice: a list of skill ids (`[3, 7]`; `[]` is "no queue"), `all` (every
+    /// configured skill, `autoflag=true`), or a mapping `{skills: <list or all>, phoneLinkage: <bool>}`.
+    static func parseChoice(_ node: Node, path: String) throws(ConfigError) -> SkillChoice {
+        if case .mapping = node {
+            let reader = try YAMLMappingReader(node, path: path, allowed: choiceKeys)
+            var choice = try parseChoice(try reader.requireNode("skills"), path: "\(path).skills")
+            choice.phoneLinkage = try reader.bool("phoneLinkage")
+            return choice
+        }
+        if case .scalar(let scalar) = node, scalar.string == "all" { return SkillChoice(selection: .allConfigured) }
+        let problem = "must be a list of skill ids such as [3, 7], or all"
+        guard case .sequence(let list) = node else { throw ConfigError(key: path, line: node.mark?.line, problem: problem) }
+        var ids: [Int64] = []
+        for (index, item) in list.enumerated() {
+            guard case .scalar(let scalar) = item, let id = Int64(scalar.string), id > 0 else {
+                throw ConfigError(key: "\(path)[\(index)]", line: item.mark?.line, problem: "must be a positive skill id")
+            }
+            ids.append(id)
+        }
+        switch SkillSelection.validated(ids) {
+        case .success(let selection): return SkillChoice(selection: selection)
+        case .failure:
+            throw ConfigError(key: path, line: node.mark?.line, problem: "joins to more than \(SkillSelection.maxSkillIDLength) characters")
+        }
     }
 
     /// The token sources a mapping names: `<prefix>File`, `<prefix>Env`, `<prefix>Credential`.

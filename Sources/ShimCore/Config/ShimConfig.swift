@@ -16,6 +16,33 @@ public struct ShimConfig: Sendable, Equatable {
     public var state = State()
     /// Cluster mode through etcd; nil: a single process.
     public var cluster: Cluster?
+    /// Desired skills: the default, the configured-skills cache, the re-apply backoff.
+    public var skills = Skills()
+    /// `POST /v1/reset-skill`: how many agents, how fast.
+    public var bulk = Bulk()
+
+    /// The skill queues the shim keeps agents in (issue "skills that stick").
+    public struct Skills: Sendable, Equatable {
+        /// `skills.default`: the choice for agents whose own `skills` is not set and that
+        /// no caller has reset yet; nil: none.
+        public var defaultChoice: SkillChoice?
+        /// How long the gateway's list of an agent's configured skills (`agentskills`) is reused.
+        public var configuredCacheTTL: Duration = .seconds(30)
+        /// Longest pause between two tries of a re-apply that failed for a reason that may pass.
+        public var reapplyMaxBackoff: Duration = .seconds(30)
+        public init() {}
+    }
+
+    /// Pacing of the bulk reset: the gateway and its NSLB are the bottleneck, not the shim.
+    public struct Bulk: Sendable, Equatable {
+        /// resetskill calls of one bulk request in flight at once.
+        public var concurrency = 8
+        /// Agents of one bulk request started per second.
+        public var ratePerSecond = 50
+        /// Most entries one bulk request may carry.
+        public var maxAgents = 10_000
+        public init() {}
+    }
 
     /// Where the shim accepts its callers.
     public struct Listen: Sendable, Equatable {
@@ -110,6 +137,9 @@ public struct ShimConfig: Sendable, Equatable {
         /// agents signing in together would time out on TLS handshakes and load the
         /// gateway's CTI link.
         public var signInConcurrency = 16
+        /// Sign the agent in again, by itself, when the gateway ends its session (signed
+        /// out unpolled, displaced, forced out); false: the next caller's reset does.
+        public var keepSignedIn = false
         public init() {}
     }
 
@@ -149,13 +179,17 @@ public struct ShimConfig: Sendable, Equatable {
         public var signIn: [SignInField]
         /// The config path of the agent entry, e.g. `agents[0]`, for error messages.
         public var keyPath: String
+        /// The skills the agent is kept in until a caller resets it: its own `skills`, else
+        /// `skills.default` (filled in by the parser); nil: none.
+        public var skills: SkillChoice?
 
-        public init(id: AgentID, phone: String, password: SecretSource, signIn: [SignInField] = [], keyPath: String) {
+        public init(id: AgentID, phone: String, password: SecretSource, signIn: [SignInField] = [], keyPath: String, skills: SkillChoice? = nil) {
             self.id = id
             self.phone = phone
             self.password = password
             self.signIn = signIn
             self.keyPath = keyPath
+            self.skills = skills
         }
     }
 

@@ -17,8 +17,17 @@ extension ResetSkillRequest {
         } catch {
             throw ValidationError("the request body is not valid JSON: \(error.description)")
         }
-        guard case .object(let members) = json else {
+        guard case .object = json else {
             throw ValidationError("the request body must be a JSON object, not a \(json.typeName)")
+        }
+        return try parse(agent: agent, json: json)
+    }
+
+    /// Validates one reset given as a JSON object (the body of the single route, or one
+    /// entry of the bulk route without its `agentId`), by the rules above.
+    public static func parse(agent: AgentID, json: JSONValue) throws(ValidationError) -> ResetSkillRequest {
+        guard case .object(let members) = json else {
+            throw ValidationError("a reset must be a JSON object, not a \(json.typeName)")
         }
         var seen = Set<String>()
         for member in members {

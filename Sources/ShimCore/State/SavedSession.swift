@@ -15,13 +15,17 @@ public struct SavedSession: Sendable, Equatable {
     /// its last successful poll or sign-in answer, or when a sign-in whose answer was
     /// lost was sent.
     public var contactAt: Int64
+    /// The last reset that succeeded in this session: a resumed session still has it at
+    /// the gateway, so it is not re-applied (`SkillSync`).
+    public var applied: AppliedSkills?
 
-    public init(guid: String?, cookies: String?, signIn: String, phone: String, contactAt: Int64) {
+    public init(guid: String?, cookies: String?, signIn: String, phone: String, contactAt: Int64, applied: AppliedSkills? = nil) {
         self.guid = guid
         self.cookies = cookies
         self.signIn = signIn
         self.phone = phone
         self.contactAt = contactAt
+        self.applied = applied
     }
 
     /// Whether the gateway may still hold this session at `now`: it signs out an agent

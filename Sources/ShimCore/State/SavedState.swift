@@ -2,7 +2,9 @@
 ///
 /// A JSON object: `{"format": "ccgw-shim-sessions", "version": 1, "gateway": <url>,
 /// "authMode": "static"|"dynamic", "sessions": {"<agent id>": {"guid", "cookies",
-/// "signIn", "phone", "contactAt"}}}`. A file of another format, version, gateway or
+/// "signIn", "phone", "contactAt", "applied"}}, "desired": {"<agent id>": {…}}}`
+/// (`applied` and `desired` are `AppliedSkills.json` and `DesiredSkills.json`; both are
+/// optional, so a file of an earlier release still reads). A file of another format, version, gateway or
 /// auth mode is foreign: it is not used.
 public struct SavedState: Sendable, Equatable {
     public static let format = "ccgw-shim-sessions"
@@ -11,11 +13,15 @@ public struct SavedState: Sendable, Equatable {
     public var gatewayURL: String
     public var authMode: String
     public var sessions: [AgentID: SavedSession]
+    /// Each agent's last choice of a caller (issue "skills that stick"): unlike a
+    /// session, it outlives sign-outs and sessions the gateway ended.
+    public var desired: [AgentID: DesiredSkills]
 
-    public init(gatewayURL: String, authMode: String, sessions: [AgentID: SavedSession] = [:]) {
+    public init(gatewayURL: String, authMode: String, sessions: [AgentID: SavedSession] = [:], desired: [AgentID: DesiredSkills] = [:]) {
         self.gatewayURL = gatewayURL
         self.authMode = authMode
         self.sessions = sessions
+        self.desired = desired
     }
 
     /// The file's text. Written straight into one string (no intermediate JSON tree): at
@@ -43,7 +49,17 @@ public struct SavedState: Sendable, Equatable {
             JSONValue.writeString(session.signIn, into: &out)
             out += #","phone":"#
             JSONValue.writeString(session.phone, into: &out)
-            out += #","contactAt":\#(session.contactAt)}"#
+            out += #","contactAt":\#(session.contactAt)"#
+            if let applied = session.applied { out += #","applied":"# + applied.json.serialized }
+            out += "}"
+        }
+        out += #"},"desired":{"#
+        first = true
+        for (agent, desired) in desired {
+            if !first { out += "," }
+            first = false
+            JSONValue.writeString(agent.rawValue, into: &out)
+            out += ":" + desired.json.serialized
         }
         out += "}}\n"
         return out
@@ -73,6 +89,15 @@ public struct SavedState: Sendable, Equatable {
             }
             state.sessions[agent] = session
         }
+        if let value = document["desired"] {
+            guard case .object(let entries) = value else { throw Unusable(reason: "its desired skills are not an object") }
+            for (key, value) in entries {
+                guard let agent = AgentID(key), let desired = DesiredSkills(json: value) else {
+                    throw Unusable(reason: "a desired skills entry is damaged")
+                }
+                state.desired[agent] = desired
+            }
+        }
         return state
     }
 
@@ -85,6 +110,11 @@ public struct SavedState: Sendable, Equatable {
         let cookies = value["cookies"]?.stringValue
         if cookies == nil, value["cookies"] != .null { return nil }
         if let guid, guid.isEmpty { return nil }
-        return SavedSession(guid: guid, cookies: cookies, signIn: signIn, phone: phone, contactAt: contactAt)
+        var applied: AppliedSkills?
+        if let value = value["applied"] {
+            guard let read = AppliedSkills(json: value) else { return nil }
+            applied = read
+        }
+        return SavedSession(guid: guid, cookies: cookies, signIn: signIn, phone: phone, contactAt: contactAt, applied: applied)
     }
 }
