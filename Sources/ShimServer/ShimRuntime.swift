@@ -82,7 +82,7 @@ public struct ShimRuntime: Service {
             registry: registry, requestTimeout: config.gateway.requestTimeout, readiness: readiness, drainSignal: drainSignal,
             metrics: metrics, metricsEndpoint: config.metrics.listen == nil ? endpoint : nil,
             authenticator: CallerAuthenticator(clients: config.clients, tokens: loaded.tokens), limits: config.limits,
-            warnings: loaded.warnings.filter { $0.hasPrefix("gateway.insecureSkipVerify") }, cluster: cluster)
+            warnings: loaded.warnings.filter { $0.hasPrefix("gateway.insecureSkipVerify") }, cluster: cluster, bulk: config.bulk)
         let onServerRunning = options.onServerRunning
         let listenHost = config.listen.host
         let app = Application(

@@ -91,7 +91,15 @@ extension ClusterTests {
                 #expect(await rig.gateway.isSignedIn(agent))
             }
             #expect(await rig.gateway.signOutCount("unpolled") == 0)
-            #expect(await rig.calls("resetSkill", after: mark).isEmpty)  // nobody asked
+            // Nobody asked: the only resetskills are the re-applies of the moved agents' skills
+            // (issue "skills that stick"), one each, and none for the agents that stayed.
+            for _ in 0..<100 where await rig.calls("resetSkill", after: mark).count < moved.count {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            for agent in rig.agents.map(\.id) {
+                #expect(
+                    await rig.calls("resetSkill", after: mark).filter { $0.agentID == agent }.count == (moved.contains(agent) ? 1 : 0), "\(agent)")
+            }
         }
     }
 

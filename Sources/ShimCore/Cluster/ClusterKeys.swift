@@ -7,6 +7,10 @@
 /// - `<prefix>/sessions/<agentId>`: the cluster holds a gateway session for the agent.
 ///   On no lease: it outlives a dead owner, which is what lets the next owner take the
 ///   session back (issue #11, behaviour 3).
+/// - `<prefix>/skills/<agentId>`: the agent's desired skills (`DesiredSkills.json`), on no
+///   lease and kept when a session ends: the member that takes the agent over re-applies
+///   them (issue "skills that stick"). Sorted after every other kind, so the periodic read
+///   of the picture (`picture`) leaves them out.
 ///
 /// No GUID, cookie, password or token is ever written: etcd 3.4 does not encrypt at rest.
 public struct ClusterKeys: Sendable, Equatable {
@@ -19,10 +23,16 @@ public struct ClusterKeys: Sendable, Equatable {
     public var members: String { prefix + "/members/" }
     public var agents: String { prefix + "/agents/" }
     public var sessions: String { prefix + "/sessions/" }
+    public var skills: String { prefix + "/skills/" }
+
+    /// The range the periodic read covers: `[<prefix>/, <prefix>/skills/)`, every member,
+    /// agent and session key, without the desired skills (read per agent by the guard).
+    public var picture: (from: String, to: String) { (all, skills) }
 
     public func member(_ id: String) -> String { members + id }
     public func agent(_ id: AgentID) -> String { agents + id.rawValue }
     public func session(_ id: AgentID) -> String { sessions + id.rawValue }
+    public func skills(_ id: AgentID) -> String { skills + id.rawValue }
 
     /// What a key under the prefix names.
     public enum Kind: Sendable, Equatable {

@@ -43,6 +43,11 @@ public enum EtcdJSON {
     /// `lease/keepalive`, `lease/revoke`, `lease/timetolive`: a lease id.
     public static func lease(_ id: Int64) -> JSONValue { .object([("ID", .string(String(id)))]) }
 
+    /// `kv/range` of the keys from `from` up to (not including) `to`.
+    public static func range(from: String, to: String) -> JSONValue {
+        .object([("key", .string(encode(from))), ("range_end", .string(encode(to)))])
+    }
+
     /// `kv/range` of one key, or of every key under `prefix`.
     public static func range(key: String) -> JSONValue { .object([("key", .string(encode(key)))]) }
     public static func range(prefix: String) -> JSONValue {
@@ -108,6 +113,17 @@ public enum EtcdJSON {
             if case .array(let kvs)? = response["response_range"]?["kvs"] { return kvs.compactMap(EtcdKeyValue.init(json:)) }
         }
         return []
+    }
+
+    /// The keys of each `response_range` of a txn answer, in the order of its operations
+    /// (an operation that is not a range gives none).
+    public static func ranges(_ answer: JSONValue) -> [[EtcdKeyValue]] {
+        guard case .array(let responses)? = answer["responses"] else { return [] }
+        return responses.compactMap { response in
+            guard let range = response["response_range"] else { return nil }
+            if case .array(let kvs)? = range["kvs"] { return kvs.compactMap(EtcdKeyValue.init(json:)) }
+            return []
+        }
     }
 
     /// The TTL of a `lease/grant` or `lease/keepalive` answer; nil when the lease is

@@ -13,6 +13,8 @@ public enum GatewayOperation: Sendable, Equatable {
     case resetSkill(AgentID, SkillSelection, phoneLinkage: Bool?)
     /// `DELETE onlineagent/{id}/logout` (§2.3).
     case logout(AgentID)
+    /// `GET onlineagent/{id}/agentskills` (§5.2): the skills configured for the signed-in agent.
+    case queryAgentSkills(AgentID)
 
     public static let basePath = "/agentgateway/resource"
 
@@ -25,13 +27,14 @@ public enum GatewayOperation: Sendable, Equatable {
         case .updateGuid: "updateGuid"
         case .resetSkill: "resetSkill"
         case .logout: "logout"
+        case .queryAgentSkills: "queryAgentSkills"
         }
     }
 
     /// The agent the call is made for.
     public var agent: AgentID {
         switch self {
-        case .login(let a), .forceLogin(let a), .getAgentEvent(let a), .updateGuid(let a), .logout(let a): a
+        case .login(let a), .forceLogin(let a), .getAgentEvent(let a), .updateGuid(let a), .logout(let a), .queryAgentSkills(let a): a
         case .resetSkill(let a, _, _): a
         }
     }
@@ -47,7 +50,7 @@ public enum GatewayOperation: Sendable, Equatable {
     public var method: String {
         switch self {
         case .login, .forceLogin, .updateGuid: "PUT"
-        case .getAgentEvent: "GET"
+        case .getAgentEvent, .queryAgentSkills: "GET"
         case .resetSkill: "POST"
         case .logout: "DELETE"
         }
@@ -73,6 +76,7 @@ public enum GatewayOperation: Sendable, Equatable {
         case .getAgentEvent: return "\(Self.basePath)/agentevent/\(id)"
         case .updateGuid: return "\(Self.basePath)/onlineagent/\(id)/updateGuid"
         case .logout: return "\(Self.basePath)/onlineagent/\(id)/logout"
+        case .queryAgentSkills: return "\(Self.basePath)/onlineagent/\(id)/agentskills"
         case .resetSkill(_, let selection, let phoneLinkage):
             var query: [String] = []
             if let skills = selection.joinedSkillIDs { query.append("skillid=\(skills)") }

@@ -89,6 +89,7 @@ extension ClusterMember {
                 reachability(false, error, call: "range")
                 continue
             }
+            if !pendingDesired.isEmpty { await flushDesired() }
             guard let registry = sessions else { continue }
             var active = Set<AgentID>()
             for session in registry.all where await session.isActive { active.insert(session.agentID) }

@@ -120,21 +120,30 @@ extension ClusterMember {
     /// session for the agent before (so a 100-002 is the cluster's own); the write
     /// covers a crash between the sign-in and its answer. Throws `.notOwner` when the
     /// key is not ours, `.clusterUnavailable` when etcd cannot be asked: either way no
-    /// sign-in goes out.
-    func permitSignIn(_ agent: AgentID) async throws(SessionFailure) -> Bool {
+    /// sign-in goes out. The same transaction reads the agent's desired skills, so a
+    /// member that takes the agent over re-applies the choice made through the last owner.
+    func permitSignIn(_ agent: AgentID) async throws(SessionFailure) -> SignInPermit {
         guard claiming else { throw SessionFailure(.closed, "the shim is shutting down") }
         var current = view(of: agent)
         guard let epoch = current.guardEpoch, lease != 0 else {
             throw SessionFailure(.notOwner, "this member does not hold agent \(agent)")
         }
-        let operations = [EtcdJSON.rangeOperation(keys.session(agent)), EtcdJSON.put(keys.session(agent), ownRecord().encoded)]
+        let operations = [
+            EtcdJSON.rangeOperation(keys.session(agent)), EtcdJSON.rangeOperation(keys.skills(agent)),
+            EtcdJSON.put(keys.session(agent), ownRecord().encoded),
+        ]
         let held: Bool
         let existed: Bool
+        var desired: DesiredSkills?
         do throws(EtcdError) {
             let answer = try await etcd.call("/v3/kv/txn", EtcdJSON.guarded(key: keys.agent(agent), epoch: epoch, lease: lease, success: operations))
             reachability(true, nil, call: "guard")
             held = EtcdJSON.succeeded(answer)
-            existed = !EtcdJSON.keys(answer).isEmpty
+            let ranges = EtcdJSON.ranges(answer)
+            existed = !(ranges.first ?? []).isEmpty
+            if ranges.count > 1, let value = ranges[1].first, let json = try? JSONParser.parse(value.value) {
+                desired = DesiredSkills(json: json)
+            }
         } catch {
             reachability(false, error, call: "guard")
             _ = current.mayProceed(after: .unreachable)
@@ -145,7 +154,47 @@ extension ClusterMember {
             logger.notice("cluster: agent no longer held here; not signing it in", metadata: ["agent.id": "\(agent)"])
             throw SessionFailure(.notOwner, "this member no longer holds agent \(agent)")
         }
-        return existed
+        return SignInPermit(sessionExisted: existed, desired: desired)
+    }
+
+    /// What the guard before a sign-in found.
+    struct SignInPermit: Sendable {
+        /// The cluster held a session for the agent (a 100-002 is the cluster's own).
+        var sessionExisted: Bool
+        /// The agent's desired skills as etcd has them.
+        var desired: DesiredSkills?
+    }
+
+    /// A caller's reset succeeded with a new choice: it goes to the agent's skills key, if
+    /// the agent is still ours, so its next owner knows it. A failed write is tried again
+    /// at each read of the cluster (`flushDesired`).
+    func desiredChanged(_ agent: AgentID, _ desired: DesiredSkills) async {
+        pendingDesired[agent] = desired
+        await writeDesired(agent)
+    }
+
+    /// Writes every desired choice whose write failed.
+    func flushDesired() async {
+        for agent in pendingDesired.keys.sorted() { await writeDesired(agent) }
+    }
+
+    private func writeDesired(_ agent: AgentID) async {
+        guard let desired = pendingDesired[agent] else { return }
+        guard let epoch = view(of: agent).guardEpoch, lease != 0 else {
+            pendingDesired[agent] = nil  // no longer ours: the owner records what its callers choose
+            return
+        }
+        do throws(EtcdError) {
+            _ = try await etcd.guarded(
+                keys.agent(agent), epoch: epoch, lease: lease, then: [EtcdJSON.put(keys.skills(agent), desired.json.serialized)])
+            reachability(true, nil, call: "skills")
+            if pendingDesired[agent] == desired { pendingDesired[agent] = nil }
+        } catch {
+            reachability(false, error, call: "skills")
+            logger.warning(
+                "cluster: cannot record the agent's desired skills in etcd yet; trying again",
+                metadata: ["agent.id": "\(agent)", "error": "\(error.message)"])
+        }
     }
 
     /// A sign-in after `permitSignIn` was refused for good: the session key it wrote

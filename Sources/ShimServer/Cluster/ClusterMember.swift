@@ -54,6 +54,8 @@ actor ClusterMember {
     /// claimed only a lease later, once the members starting with it have joined too.
     private(set) var joinedAt: ContinuousClock.Instant?
     private var isJoined = false
+    /// Desired skills whose write to etcd failed: written again at the next read.
+    var pendingDesired: [AgentID: DesiredSkills] = [:]
 
     init(
         settings: ShimConfig.Cluster, agents: [AgentID], signInAtStartup: Bool, stateDirectory: String?, tls: TLSConfiguration?,
@@ -224,7 +226,7 @@ actor ClusterMember {
     /// learned after the range's revision (our own claim, a newer read of one key) is
     /// kept: a read that started before a claim must not undo it.
     func refresh() async throws(EtcdError) {
-        let (values, revision) = try await etcd.list(prefix: keys.all)
+        let (values, revision) = try await etcd.list(from: keys.picture.from, to: keys.picture.to)
         var fresh = ClusterSnapshot(keys: keys, values: values)
         for agent in agents {
             if let known = learnedAt[agent], known > revision {

@@ -134,6 +134,12 @@ final class EtcdClient: Sendable {
         return (EtcdJSON.keys(answer).first, EtcdJSON.revision(answer))
     }
 
+    /// The keys from `from` up to `to`, and the store's revision the answer reflects.
+    func list(from: String, to: String) async throws(EtcdError) -> (values: [EtcdKeyValue], revision: Int64) {
+        let answer = try await call("/v3/kv/range", EtcdJSON.range(from: from, to: to))
+        return (EtcdJSON.keys(answer), EtcdJSON.revision(answer))
+    }
+
     /// Every key under `prefix`, and the store's revision the answer reflects.
     func list(prefix: String) async throws(EtcdError) -> (values: [EtcdKeyValue], revision: Int64) {
         let answer = try await call("/v3/kv/range", EtcdJSON.range(prefix: prefix))

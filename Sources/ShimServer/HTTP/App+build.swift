@@ -7,7 +7,8 @@ import ShimCore
 /// Every (method, path) the API listener serves; docs/openapi.yaml documents exactly these.
 let apiRoutes: [(method: HTTPRequest.Method, path: String)] = [
     (.get, HealthRoutes.livenessPath), (.get, HealthRoutes.readinessPath), (.get, "/openapi.yaml"),
-    (.get, "/v1/agents"), (.get, "/v1/agents/{agentId}"), (.post, "/v1/agents/{agentId}/reset-skill"),
+    (.get, "/v1/agents"), (.get, "/v1/agents/{agentId}"), (.get, "/v1/agents/{agentId}/skills"), (.post, "/v1/agents/{agentId}/reset-skill"),
+    (.post, "/v1/reset-skill"),
     (.post, "/agentgateway/resource/onlineagent/{agentId}/resetskill/{autoflag}"), (.get, "/v1/cluster"),
 ]
 
@@ -15,7 +16,7 @@ let apiRoutes: [(method: HTTPRequest.Method, path: String)] = [
 func buildRouter(
     registry: SessionRegistry, requestTimeout: Duration, readiness: Readiness, drainSignal: DrainSignal,
     metrics: ShimMetrics, metricsEndpoint: MetricsEndpoint?, authenticator: CallerAuthenticator, limits: ShimConfig.Limits,
-    warnings: [String] = [], cluster: ClusterGate? = nil
+    warnings: [String] = [], cluster: ClusterGate? = nil, bulk: ShimConfig.Bulk = .init()
 ) -> Router<ShimRequestContext> {
     let router = Router(context: ShimRequestContext.self)
     var known = apiRoutes
@@ -38,6 +39,8 @@ func buildRouter(
     router.get("/v1/agents/:agentId", use: agents.get)
     router.get("/v1/cluster", use: clusterRoutes.get)
     router.post("/v1/agents/:agentId/reset-skill", use: resetSkill.resetSkill)
+    router.get("/v1/agents/:agentId/skills", use: agents.skills)
+    router.post("/v1/reset-skill", use: BulkResetRoutes(resets: resetSkill, settings: bulk).reset)
     router.post("/agentgateway/resource/onlineagent/:agentId/resetskill/:autoflag", use: resetSkill.compatResetSkill)
     if let metricsEndpoint { router.get(RouterPath(HealthRoutes.metricsPath), use: metricsEndpoint.serve) }
     return router

@@ -141,6 +141,62 @@ paths:
         '404': {$ref: '#/components/responses/NotFound'}
         '405': {$ref: '#/components/responses/MethodNotAllowed'}
         '503': {$ref: '#/components/responses/Unavailable'}
+  /v1/agents/{agentId}/skills:
+    get:
+      operationId: getAgentSkills
+      summary: The agent's skills - configured on the gateway (queryAgentSkills, cached), desired, joined in the current session, in sync.
+      description: |
+        Never signs the agent in. When the gateway's list of configured skills cannot be read
+        (no session, the gateway failing), `configured` and `joined` are null and
+        `configuredError` says why; the rest is shown. In cluster mode served by the owner.
+      parameters:
+        - $ref: '#/components/parameters/agentId'
+        - $ref: '#/components/parameters/requestId'
+      responses:
+        '200':
+          description: The agent's skills.
+          headers: {X-Request-Id: {$ref: '#/components/headers/X-Request-Id'}}
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/AgentSkills'}
+        '400': {$ref: '#/components/responses/BadRequest'}
+        '401': {$ref: '#/components/responses/Unauthorized'}
+        '403': {$ref: '#/components/responses/Forbidden'}
+        '404': {$ref: '#/components/responses/NotFound'}
+        '405': {$ref: '#/components/responses/MethodNotAllowed'}
+        '503': {$ref: '#/components/responses/Unavailable'}
+  /v1/reset-skill:
+    post:
+      operationId: bulkResetSkill
+      summary: Reset many agents in one call (shift changes); one result per agent, never all-or-nothing.
+      description: |
+        Entries follow the single route's rules. Invalid entries (400), agents outside the
+        caller's scope (403) and unknown agents (404) get their row at once; the others are
+        sent to the gateway paced by bulk.concurrency and bulk.ratePerSecond, each with its own
+        resetSkill log line under this request's id. In cluster mode each row is served by
+        its agent's owner. At most bulk.maxAgents entries (10,000 by default), 8 MiB.
+      parameters:
+        - $ref: '#/components/parameters/requestId'
+        - $ref: '#/components/parameters/traceparent'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/BulkResetRequest'}
+            examples:
+              shift: {value: {agents: [{agentId: '1001', skills: [3, 7]}, {agentId: '1002', allConfiguredSkills: true, phoneLinkage: false}]}}
+      responses:
+        '200':
+          description: One result per entry, in the order given.
+          headers: {X-Request-Id: {$ref: '#/components/headers/X-Request-Id'}}
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/BulkResetResult'}
+        '400': {$ref: '#/components/responses/BadRequest'}
+        '401': {$ref: '#/components/responses/Unauthorized'}
+        '405': {$ref: '#/components/responses/MethodNotAllowed'}
+        '413': {$ref: '#/components/responses/PayloadTooLarge'}
+        '503': {$ref: '#/components/responses/Unavailable'}
   /v1/cluster:
     get:
       operationId: getCluster
@@ -355,7 +411,7 @@ components:
         result: {}
     AgentStatus:
       type: object
-      required: [agentId, signedIn, sessionOrigin, authMode, guidAgeSeconds, lastPollAt, signIns, rotations, lastError]
+      required: [agentId, signedIn, sessionOrigin, authMode, guidAgeSeconds, lastPollAt, signIns, rotations, lastError, skillsInSync]
       properties:
         agentId: {type: string}
         signedIn: {type: boolean}
@@ -375,13 +431,126 @@ components:
         ownerSince:
           description: Cluster mode only; when the owner claimed the agent.
           type: ['string', 'null']
-    AgentList:
+        skillsInSync:
+          description: Whether the current session has the agent's desired skills; null when nothing is desired or the agent is not signed in.
+          type: ['boolean', 'null']
+    SkillChoice:
       type: object
+      required: [skills, allConfiguredSkills, phoneLinkage]
+      properties:
+        skills:
+          description: The skill ids asked for; null with allConfiguredSkills.
+          type: ['array', 'null']
+          items: {type: integer}
+        allConfiguredSkills: {type: boolean}
+        phoneLinkage: {type: ['boolean', 'null']}
+    AgentSkills:
+      type: object
+      required: [agentId, signedIn, configured, configuredAgeSeconds, configuredError, desired, applied, joined, inSync, reapply]
+      properties:
+        agentId: {type: string}
+        signedIn: {type: boolean}
+        configured:
+          description: Skills configured for the agent on the gateway (queryAgentSkills); null when they cannot be read.
+          type: ['array', 'null']
+          items:
+            type: object
+            properties:
+              id: {type: integer}
+              name: {type: string}
+              mediaType: {type: ['integer', 'null']}
+        configuredAgeSeconds: {type: ['number', 'null']}
+        configuredError: {type: ['string', 'null']}
+        desired:
+          description: The last choice a caller's reset succeeded with, or the configured default (source).
+          oneOf:
+            - type: 'null'
+            - allOf:
+                - {$ref: '#/components/schemas/SkillChoice'}
+                - type: object
+                  properties:
+                    source: {type: string, enum: [caller, configured]}
+                    setAt: {type: ['string', 'null'], format: date-time}
+                    requestId: {type: ['string', 'null']}
+        applied:
+          description: The last reset that succeeded in the current session.
+          oneOf:
+            - type: 'null'
+            - allOf:
+                - {$ref: '#/components/schemas/SkillChoice'}
+                - type: object
+                  properties:
+                    origin: {type: string, enum: [caller, reapply]}
+                    at: {type: string, format: date-time}
+                    requestId: {type: ['string', 'null']}
+        joined:
+          description: What the applied reset joined (its skills intersected with the configured ones).
+          type: ['array', 'null']
+          items: {type: integer}
+        inSync: {type: ['boolean', 'null']}
+        reapply:
+          type: object
+          properties:
+            state: {type: string, enum: [idle, pending, retrying, refused]}
+            problem: {type: ['string', 'null']}
+        owner: {type: ['string', 'null']}
+        ownerSince: {type: ['string', 'null']}
+    BulkResetRequest:
+      type: object
+      additionalProperties: false
       required: [agents]
       properties:
         agents:
           type: array
+          minItems: 1
+          maxItems: 10000
+          items:
+            type: object
+            description: agentId plus the fields of ResetSkillRequest.
+            required: [agentId]
+            properties:
+              agentId: {type: ['string', 'integer']}
+              skills:
+                type: array
+                items: {type: integer, minimum: 1}
+              allConfiguredSkills: {type: boolean}
+              phoneLinkage: {type: boolean}
+    BulkResetResult:
+      type: object
+      required: [requestId, agents, succeeded, failed, results]
+      properties:
+        requestId: {type: string}
+        agents: {type: integer}
+        succeeded: {type: integer}
+        failed: {type: integer}
+        results:
+          type: array
+          items:
+            type: object
+            required: [agentId, status]
+            properties:
+              agentId: {type: ['string', 'null']}
+              status: {type: integer, description: The status the single route would have answered.}
+              retcode: {type: ['string', 'null']}
+              message: {type: ['string', 'null']}
+              error:
+                type: object
+                properties:
+                  code: {type: string}
+                  message: {type: string}
+                  retcode: {type: ['string', 'null']}
+              owner: {type: string, description: Cluster mode; the member that served the row.}
+    AgentList:
+      type: object
+      required: [agents, skillsOutOfSync]
+      properties:
+        agents:
+          type: array
           items: {$ref: '#/components/schemas/AgentStatus'}
+        skillsOutOfSync:
+          description: Listed agents whose session does not have their desired skills.
+          type: integer
+          minimum: 0
         warnings:
           type: array
           items: {type: string}

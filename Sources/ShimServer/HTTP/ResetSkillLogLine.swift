@@ -6,6 +6,10 @@ import ShimCore
 /// gateway's own method name `resetSkill` (PROTOCOL.md §1.3).
 struct ResetSkillLogLine {
     let route: String
+    /// `reset.origin`: a caller's reset, or the shim re-applying the desired skills.
+    let origin: ResetOrigin
+    /// A re-apply: how the session it was made for began (`session.origin`).
+    var sessionOrigin: SessionOrigin?
     let started = ContinuousClock.now
     var agent: AgentID?
     var request: ResetSkillRequest?
@@ -18,7 +22,10 @@ struct ResetSkillLogLine {
     var forwardedTo: String?
     var forwardedFrom: String?
 
-    init(route: String) { self.route = route }
+    init(route: String, origin: ResetOrigin = .caller) {
+        self.route = route
+        self.origin = origin
+    }
 
     /// The retcode and error code of an answer the owner gave to a forwarded request.
     mutating func readForwarded(_ body: ByteBuffer) {
@@ -32,6 +39,7 @@ struct ResetSkillLogLine {
         var metadata: Logger.Metadata = [
             "method": "resetSkill",
             "route": .string(route),
+            "reset.origin": .string(origin.rawValue),
             "agent.id": .string(agent?.rawValue ?? "-"),
             "skills": .string(request?.selection.logDescription ?? "-"),
             "phone.linkage": .string(request?.phoneLinkage.map { $0 ? "1" : "0" } ?? "-"),
@@ -41,6 +49,7 @@ struct ResetSkillLogLine {
             "duration.ms": .string(String(format2: Double(TimeAmount(elapsed).nanoseconds) / 1e6)),
         ]
         if let errorCode { metadata["error.code"] = .string(errorCode) }
+        if let sessionOrigin { metadata["session.origin"] = .string(sessionOrigin.rawValue) }
         if let client { metadata["client"] = .string(client) }
         if let forwardedTo { metadata["forwarded.to"] = .string(forwardedTo) }
         if let forwardedFrom { metadata["forwarded.from"] = .string(forwardedFrom) }

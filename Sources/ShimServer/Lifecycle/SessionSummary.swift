@@ -5,6 +5,8 @@ struct SessionSummary {
     var configured = 0
     var signedIn = 0
     var maxGUIDAge = 0.0
+    /// Signed-in agents whose session does not have their desired skills.
+    var skillsOutOfSync = 0
 
     var statusLine: String { "\(signedIn)/\(configured) agents signed in" }
 
@@ -16,6 +18,7 @@ struct SessionSummary {
             let gauge = await session.gauge()
             summary.configured += 1
             if gauge.signedIn { summary.signedIn += 1 }
+            if gauge.skillsOutOfSync { summary.skillsOutOfSync += 1 }
             summary.maxGUIDAge = max(summary.maxGUIDAge, gauge.guidAgeSeconds)
         }
         return summary

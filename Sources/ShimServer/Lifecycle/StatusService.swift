@@ -32,6 +32,7 @@ struct StatusService: Service {
                     sinceStatus = .zero
                     let summary = await SessionSummary.of(registry)
                     metrics.sessions(configured: summary.configured, signedIn: summary.signedIn, maxGUIDAge: summary.maxGUIDAge)
+                    metrics.skills(outOfSync: summary.skillsOutOfSync)
                     notifier.notify("STATUS=\(summary.statusLine)")
                 }
             }

@@ -12,7 +12,8 @@ import ShimCore
 /// `ccgw_http_request_duration_seconds{route}`, `ccgw_gateway_calls_total{method,result}`,
 /// `ccgw_gateway_call_duration_seconds{method}`, `ccgw_agents_signed_in`,
 /// `ccgw_agents_configured`, `ccgw_sign_ins_total{result}`, `ccgw_guid_rotations_total`,
-/// `ccgw_guid_age_max_seconds`, `ccgw_session_losses_total{reason}`, `ccgw_replays_total{reason}`.
+/// `ccgw_guid_age_max_seconds`, `ccgw_session_losses_total{reason}`, `ccgw_replays_total{reason}`,
+/// `ccgw_skill_resets_total{origin,result}`, `ccgw_skill_reapplies_total{result}`, `ccgw_agents_skills_out_of_sync`.
 public final class ShimMetrics: Sendable {
     let factory: any MetricsFactory
     let agentLabel: Bool
@@ -44,7 +45,14 @@ public final class ShimMetrics: Sendable {
         }
         for reason in [ReplayReason.guidRefresh, .signInAgain] { _ = counter("ccgw_replays_total", ("reason", reason.rawValue)) }
         _ = counter("ccgw_guid_rotations_total")
+        for origin in [ResetOrigin.caller, .reapply] {
+            for result in ["succeeded", "rejected", "failed"] {
+                _ = counter("ccgw_skill_resets_total", ("origin", origin.rawValue), ("result", result))
+            }
+        }
+        for result in [ReapplyResult.applied, .refused, .retried] { _ = counter("ccgw_skill_reapplies_total", ("result", result.rawValue)) }
         sessions(configured: 0, signedIn: 0, maxGUIDAge: 0)
+        skills(outOfSync: 0)
     }
 
     /// One metric object per label set, created once.
@@ -143,6 +151,26 @@ public final class ShimMetrics: Sendable {
     func rotation() { counter("ccgw_guid_rotations_total").increment() }
     func sessionLost(_ reason: LossReason) { counter("ccgw_session_losses_total", ("reason", reason.rawValue)).increment() }
     func replay(_ reason: ReplayReason) { counter("ccgw_replays_total", ("reason", reason.rawValue)).increment() }
+
+    /// What became of one re-apply of an agent's desired skills.
+    enum ReapplyResult: String { case applied, refused, retried }
+
+    /// One resetskill's final result (`succeeded`, `rejected`: 000-002 and kin, `failed`:
+    /// anything else), by who asked for it (`caller`, `reapply`).
+    func skillReset(origin: ResetOrigin, verdict: ResetSkillVerdict) {
+        let result =
+            switch verdict {
+            case .succeeded: "succeeded"
+            case .rejected: "rejected"
+            case .sessionLost, .failed: "failed"
+            }
+        counter("ccgw_skill_resets_total", ("origin", origin.rawValue), ("result", result)).increment()
+    }
+
+    func reapply(_ result: ReapplyResult) { counter("ccgw_skill_reapplies_total", ("result", result.rawValue)).increment() }
+
+    /// Signed-in agents whose session does not have their desired skills.
+    func skills(outOfSync: Int) { gauge("ccgw_agents_skills_out_of_sync").record(outOfSync) }
 
     /// The loss reason for a retcode that ended a session.
     static func lossReason(for retcode: Retcode?) -> LossReason {

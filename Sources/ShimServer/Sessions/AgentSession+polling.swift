@@ -12,6 +12,36 @@ extension AgentSession {
     /// end the loop by themselves; 100-006 (and the other "sign in again" codes) do.
     /// Empty answers `{"message":"","retcode":"0"}` are normal (§8 pitfall 7).
     func runPoller(generation: Int) async {
+        await pollLoop(generation: generation)
+    }
+
+    /// `sessions.keepSignedIn`: the gateway ended the session, so the shim signs the agent
+    /// in again by itself (the new session's poll loop and re-apply start with it). A
+    /// 100-002 follows `sessions.forceLogin` as any sign-in does, so a foreign holder keeps
+    /// the agent unless the operator chose otherwise. Failures that may pass are retried
+    /// with backoff; refusals end it (repeating a wrong password can lock the account).
+    func signInAgainAfterEnd() async {
+        var failures = 0
+        while !Task.isCancelled, current == nil {
+            do {
+                _ = try await credentials()
+                logger.info("signed in again after the gateway ended the session", metadata: ["session.origin": "\(origin?.rawValue ?? "-")"])
+                return
+            } catch let failure as SessionFailure {
+                guard SkillSync.next(after: failure) == .retry else {
+                    logger.notice("not signed in again after the gateway ended the session", metadata: ["error": "\(failure.message)"])
+                    return
+                }
+                failures += 1
+                let pause = settings.backoff(attempt: failures, base: .milliseconds(500), cap: settings.reapplyMaxBackoff)
+                do { try await Task.sleep(for: pause) } catch { return }
+            } catch {
+                return
+            }
+        }
+    }
+
+    private func pollLoop(generation: Int) async {
         var failures = 0
         while !Task.isCancelled {
             guard let held = current, held.generation == generation else { return }
@@ -31,6 +61,7 @@ extension AgentSession {
                     invalidate(generation: generation, reason: "getAgentEvent: \(code) (signed out by the gateway)", retcode: answer.retcode)
                     // Cluster mode: etcd decides whether this member may act again (issue #11, behaviour 4).
                     await cluster?.sessionEnded(agentID)
+                    if settings.keepSignedIn { await signInAgainAfterEnd() }
                     return
                 case .refreshGUID?:
                     failures += 1

@@ -65,6 +65,19 @@ actor AgentSession {
     /// hold a session of ours whose GUID we never saw.
     private var orphanedSignIn = false
 
+    // Skills that stick (AgentSession+skills.swift).
+    /// The last choice a caller's reset succeeded with; the configured default is `agent.skills`.
+    var callerDesired: DesiredSkills?
+    /// The last reset that succeeded in the current session (`appliedGeneration`).
+    var applied: AppliedSkills?
+    var appliedGeneration = 0
+    /// A re-apply of this choice was refused in session `refusedGeneration` (000-002 and kin).
+    var refused: (choice: SkillChoice, generation: Int, retcode: Retcode)?
+    /// What the re-apply loop is doing, for the skills view.
+    var reapplyState: ReapplyState = .idle
+    /// The gateway's list of the agent's configured skills, and when it was read.
+    var configuredCache: (skills: [ConfiguredSkill], at: ContinuousClock.Instant)?
+
     init(
         agent: ShimConfig.Agent, password: String, gateway: any GatewayTransport, settings: SessionSettings, pollers: PollerLauncher,
         metrics: ShimMetrics, logger: Logger, store: StateStore? = nil, cluster: ClusterMember? = nil
@@ -74,6 +87,7 @@ actor AgentSession {
         self.metrics = metrics
         self.agentID = agent.id
         self.agent = agent
+        self.callerDesired = store?.desired(agent.id)
         self.password = password
         self.gateway = gateway
         self.settings = settings
@@ -85,13 +99,16 @@ actor AgentSession {
 
     /// New phone, password or sign-in fields from a reload; used at the next sign-in.
     func updateCredentials(agent: ShimConfig.Agent, password: String) {
+        let skillsChanged = agent.skills != self.agent.skills
         self.agent = agent
         self.password = password
+        // A new default applies to a signed-in agent no caller has reset yet.
+        if skillsChanged, let current { pollers.launch(self, generation: current.generation, kind: .keepSkills) }
     }
 
-    /// Whether a reload changes what the next sign-in sends.
+    /// Whether a reload changes what the next sign-in sends (or the agent's default skills).
     func credentialsDiffer(agent: ShimConfig.Agent, password: String) -> Bool {
-        agent.phone != self.agent.phone || agent.signIn != self.agent.signIn || password != self.password
+        agent.phone != self.agent.phone || agent.signIn != self.agent.signIn || password != self.password || agent.skills != self.agent.skills
     }
 
     // MARK: Credentials
@@ -178,8 +195,12 @@ actor AgentSession {
         // Cluster mode: nothing goes out before etcd confirms the agent's key is ours.
         var clusterHeldSession = false
         if let cluster {
-            clusterHeldSession = try await cluster.permitSignIn(agentID) && !endedByGateway
+            let permit = try await cluster.permitSignIn(agentID)
+            clusterHeldSession = permit.sessionExisted && !endedByGateway
             endedByGateway = false
+            // The cluster's record of the agent's desired skills: a member that takes the
+            // agent over learns the choice made through its previous owner.
+            if let shared = permit.desired { adoptDesired(shared) }
         }
         var attempt = SignInAttempt(
             agent: agentID, forcing: forcing, forceLoginAllowed: settings.forceLogin, ownSession: ownSessionEvidence(clusterHeldSession),
@@ -260,6 +281,11 @@ actor AgentSession {
         orphanedSignIn = false
         generation += 1
         let credentials = Credentials(guid: guid, generation: generation)
+        // A new gateway session is in none of the queues the callers chose (PROTOCOL.md §5.1);
+        // a resumed one still has what was applied in it (`resume` sets it after this).
+        applied = nil
+        appliedGeneration = generation
+        refused = nil
         current = credentials
         self.origin = origin
         self.signInID = signInID
@@ -273,6 +299,7 @@ actor AgentSession {
             agentID,
             SavedSession(guid: guid, cookies: cookies.cookieHeader, signIn: signInID, phone: agent.phone, contactAt: contactAt))
         pollers.launch(self, generation: generation)
+        pollers.launch(self, generation: generation, kind: .keepSkills)
         return credentials
     }
 
@@ -284,6 +311,11 @@ actor AgentSession {
         cookies = CookieJar(cookieHeader: saved.cookies)
         resumeTally = tally
         _ = install(guid: guid, origin: .resumed, signInID: saved.signIn, contactAt: saved.contactAt)
+        // The session lived on at the gateway with the queues its last reset joined.
+        if let kept = saved.applied {
+            applied = kept
+            store?.update(agentID) { $0.applied = kept }
+        }
         logger.info("session resumed from the saved state", metadata: ["session.generation": "\(generation)"])
     }
 
@@ -401,9 +433,10 @@ actor AgentSession {
 
     /// Whether the agent is signed in and its GUID's age in seconds (0 when not signed
     /// in): what the periodic session gauges need, cheaply.
-    func gauge() -> (signedIn: Bool, guidAgeSeconds: Double) {
-        guard current != nil, let guidIssuedAt else { return (current != nil, 0) }
-        return (true, Self.seconds(guidIssuedAt.duration(to: .now)))
+    func gauge() -> (signedIn: Bool, guidAgeSeconds: Double, skillsOutOfSync: Bool) {
+        let outOfSync = skillsInSync == false
+        guard current != nil, let guidIssuedAt else { return (current != nil, 0, outOfSync) }
+        return (true, Self.seconds(guidIssuedAt.duration(to: .now)), outOfSync)
     }
 
     /// The agent's status for the API.
@@ -417,7 +450,8 @@ actor AgentSession {
             lastPollAt: lastPollAt.map(Date.rfc3339),
             signIns: signIns,
             rotations: rotations,
-            lastError: lastError
+            lastError: lastError,
+            skillsInSync: skillsInSync
         )
     }
 

@@ -16,6 +16,8 @@ struct AgentStatus: Sendable, Equatable {
     /// GUID changes since the last sign-in.
     var rotations: Int
     var lastError: String?
+    /// Whether the session has the agent's desired skills; nil: nothing desired, or not signed in.
+    var skillsInSync: Bool?
 
     /// The API's JSON object: keys sorted, absent values as `null` (as the API promises).
     var json: JSONValue {
@@ -29,6 +31,7 @@ struct AgentStatus: Sendable, Equatable {
             ("sessionOrigin", sessionOrigin.map(JSONValue.string) ?? .null),
             ("signIns", .integer(Int64(signIns))),
             ("signedIn", .bool(signedIn)),
+            ("skillsInSync", skillsInSync.map(JSONValue.bool) ?? .null),
         ])
     }
 }

@@ -54,7 +54,7 @@ struct SessionService: Service {
                 }
             }
             for await request in pollers.requests.cancelOnGracefulShutdown() {
-                group.addTask { await request.session.runPoller(generation: request.generation) }
+                group.addTask { await request.run() }
             }
             group.cancelAll()
         }

@@ -20,6 +20,12 @@ struct SessionSettings: Sendable {
     var signOutTimeout: Duration = .seconds(3)
     /// Requests that may wait for one agent's turn (`limits.maxQueuedPerAgent`).
     var maxQueuedPerAgent = 64
+    /// `sessions.keepSignedIn`: sign in again by itself after the gateway ended the session.
+    var keepSignedIn = false
+    /// `skills.configuredCacheTTL`: how long the gateway's list of configured skills is reused.
+    var configuredCacheTTL: Duration = .seconds(30)
+    /// `skills.reapplyMaxBackoff`: the cap of the re-apply loop's backoff.
+    var reapplyMaxBackoff: Duration = .seconds(30)
 
     init(config: ShimConfig) {
         authMode = config.gateway.authMode
@@ -29,6 +35,9 @@ struct SessionSettings: Sendable {
         requestTimeout = config.gateway.requestTimeout
         unpolledSignOut = config.gateway.unpolledSignOut
         maxQueuedPerAgent = config.limits.maxQueuedPerAgent
+        keepSignedIn = config.sessions.keepSignedIn
+        configuredCacheTTL = config.skills.configuredCacheTTL
+        reapplyMaxBackoff = config.skills.reapplyMaxBackoff
     }
 
     /// Backoff before transient retry number `attempt` of a sign-in or a request.

@@ -63,6 +63,8 @@ extension StateStore {
             }
         }
         state.sessions = opened.sessions
+        // Desired skills outlive sessions, but not the agent's place in the config.
+        state.desired = state.desired.filter { phones[$0.key] != nil }
         do {
             try StateFile.write(state.encoded(), to: directory + "/" + fileName)
         } catch {

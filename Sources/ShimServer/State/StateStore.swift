@@ -70,6 +70,20 @@ final class StateStore: Sendable {
         }
     }
 
+    /// The desired skills saved for `agent`, if any.
+    func desired(_ agent: AgentID) -> DesiredSkills? {
+        inner.withLockedValue { $0.state.desired[agent] }
+    }
+
+    /// Saves the desired skills of `agent` (written within `interval`); they outlive its sessions.
+    func setDesired(_ agent: AgentID, _ desired: DesiredSkills) {
+        inner.withLockedValue {
+            guard $0.state.desired[agent] != desired else { return }
+            $0.state.desired[agent] = desired
+            $0.dirty = true
+        }
+    }
+
     /// A successful poll: the session was alive at `contactAt` (written lazily).
     func touch(_ agent: AgentID, contactAt: Int64) {
         inner.withLockedValue {

@@ -64,7 +64,7 @@ struct FakeShim: @unchecked Sendable {  // the router is built once and only han
             group.addTask {
                 await withDiscardingTaskGroup { loops in
                     for await request in pollers.requests {
-                        loops.addTask { await request.session.runPoller(generation: request.generation) }
+                        loops.addTask { await request.run() }
                     }
                 }
             }
