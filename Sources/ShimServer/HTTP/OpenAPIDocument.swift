@@ -505,16 +505,11 @@ components:
           minItems: 1
           maxItems: 10000
           items:
-            type: object
-            description: agentId plus the fields of ResetSkillRequest.
-            required: [agentId]
-            properties:
-              agentId: {type: ['string', 'integer']}
-              skills:
-                type: array
-                items: {type: integer, minimum: 1}
-              allConfiguredSkills: {type: boolean}
-              phoneLinkage: {type: boolean}
+            description: |
+              One entry: `agentId` (string or integer, 101-999999) plus the fields of
+              ResetSkillRequest, e.g. {agentId: '1001', skills: [3, 7]}. The body is never refused
+              for an entry: an entry that is not valid (another shape, a bad field, an agent listed
+              twice) gets its own 400 row and the others proceed.
     BulkResetResult:
       type: object
       required: [requestId, agents, succeeded, failed, results]
