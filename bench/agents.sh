@@ -18,11 +18,8 @@ bench_tools hey:hey
 bench_prepare_agents "$agents"
 
 dir=$(mktemp -d)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-sim_port=$(free_port); shim_port=$(free_port)
-"$bin/ccgw-sim" --port "$sim_port" --agent-range "$first-$last" --poll-hold-ms 10000 --rotation-seconds 60 \
-  --ca-out "$dir/ca.pem" ${PLAIN_HTTP:+--plain-http} > "$dir/sim.log" 2>&1 &
-sim_pid=$!
+shim_port=$(bench_free_port)
+bench_start_sim "$first" "$last" ${PLAIN_HTTP:+--plain-http}
 {
   echo "listen: {host: 127.0.0.1, port: $shim_port}"
   if [ -n "${PLAIN_HTTP:-}" ]; then
@@ -32,11 +29,9 @@ sim_pid=$!
   fi
   echo "sessions: {signInAtStartup: true}"
   echo "limits: {maxInFlight: $((agents + 1024))}"
-  echo "agents:"
-  for id in $(seq "$first" "$last"); do echo "  - {id: \"$id\", phone: \"$id\", password: password-$id}"; done
+  bench_agent_lines "$first" "$last"
   echo "logging: {level: info, format: json}"
 } > "$dir/shim.yaml"
-for _ in $(seq 1 400); do { [ -s "$dir/ca.pem" ] || grep -q listening "$dir/sim.log"; } && break; sleep 0.05; done
 
 cleanup() {
   kill "${shim_pid:-}" 2>/dev/null && wait "${shim_pid:-}" 2>/dev/null || true

@@ -17,10 +17,8 @@ source bench/lib.sh
 bench_prepare_agents "$agents"
 
 dir=$(mktemp -d)
-sim_port=$(bench_free_port); shim_port=$(bench_free_port)
-"$bin/ccgw-sim" --port "$sim_port" --agent-range "$first-$last" --poll-hold-ms 10000 --rotation-seconds 60 \
-  --ca-out "$dir/ca.pem" > "$dir/sim.log" 2>&1 &
-sim_pid=$!
+shim_port=$(bench_free_port)
+bench_start_sim "$first" "$last"
 signin=true
 [ -n "${SIGN_IN_TOO:-}" ] && signin=false
 {
@@ -29,11 +27,9 @@ signin=true
   echo "sessions: {signInAtStartup: $signin}"
   echo "bulk: {ratePerSecond: $rate, concurrency: $concurrency}"
   echo "limits: {maxInFlight: $((agents + 1024))}"
-  echo "agents:"
-  for id in $(seq "$first" "$last"); do echo "  - {id: \"$id\", phone: \"$id\", password: password-$id}"; done
+  bench_agent_lines "$first" "$last"
   echo "logging: {level: notice, format: json}"
 } > "$dir/shim.yaml"
-for _ in $(seq 1 400); do { [ -s "$dir/ca.pem" ] || grep -q listening "$dir/sim.log"; } && break; sleep 0.05; done
 cleanup() {
   kill "${shim_pid:-}" 2>/dev/null && wait "${shim_pid:-}" 2>/dev/null || true
   kill "$sim_pid" 2>/dev/null || true

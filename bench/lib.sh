@@ -83,3 +83,22 @@ bench_start() {
   bench_start_nginx
   bench_start_shim "$1"
 }
+
+# Starts the Swift simulator with agents $1..$2 in $dir (10 s poll hold, rotation every 60 s;
+# further arguments are passed on), and waits for its CA file; sets sim_port and sim_pid.
+bench_start_sim() {
+  local first=$1 last=$2
+  shift 2
+  sim_port=$(bench_free_port)
+  "$bin/ccgw-sim" --port "$sim_port" --agent-range "$first-$last" --poll-hold-ms 10000 --rotation-seconds 60 \
+    --ca-out "$dir/ca.pem" "$@" > "$dir/sim.log" 2>&1 &
+  sim_pid=$!
+  for _ in $(seq 1 400); do { [ -s "$dir/ca.pem" ] || grep -q listening "$dir/sim.log"; } && break; sleep 0.05; done
+}
+
+# The config lines of agents $1..$2 as the simulator knows them (phone = id, password-<id>).
+bench_agent_lines() {
+  local id
+  echo "agents:"
+  for id in $(seq "$1" "$2"); do echo "  - {id: \"$id\", phone: \"$id\", password: password-$id}"; done
+}

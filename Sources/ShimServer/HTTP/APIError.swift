@@ -30,12 +30,14 @@ struct APIError: HTTPResponseError, Sendable {
         return error
     }
 
+    /// The `error` object of the body: `{"code", "message", "retcode"}`.
+    var body: JSONValue {
+        .object([("code", .string(code)), ("message", .string(message)), ("retcode", retcode.map { .string($0.rawValue) } ?? .null)])
+    }
+
     /// The JSON response for this error.
     func response(requestID: String) -> Response {
-        let error: JSONValue = .object([
-            ("code", .string(code)), ("message", .string(message)), ("retcode", retcode.map { .string($0.rawValue) } ?? .null),
-        ])
-        var response = Response.json(.object([("error", error), ("requestId", .string(requestID))]), status: status)
+        var response = Response.json(.object([("error", body), ("requestId", .string(requestID))]), status: status)
         response.headers.append(contentsOf: headers)
         return response
     }

@@ -160,10 +160,7 @@ struct BulkResetRoutes {
     }
 
     static func row(agent: String?, error: APIError, owner: String? = nil) -> JSONValue {
-        let body: JSONValue = .object([
-            ("code", .string(error.code)), ("message", .string(error.message)), ("retcode", error.retcode.map { .string($0.rawValue) } ?? .null),
-        ])
-        return row(agent: agent, status: Int(error.status.code), fields: [("error", body)], owner: owner)
+        row(agent: agent, status: Int(error.status.code), fields: [("error", error.body)], owner: owner)
     }
 
     static func row(agent: String?, status: Int, fields: [(key: String, value: JSONValue)], owner: String?) -> JSONValue {

@@ -38,7 +38,7 @@ extension AgentSession {
             let record = AppliedSkills(choice: choice, origin: origin, at: now, requestID: requestID)
             applied = record
             appliedGeneration = generation
-            store?.update(agentID) { $0.applied = record }
+            store?.setApplied(agentID, record)
             if refused?.choice == choice { refused = nil }
             reapplyState = .idle
         }
@@ -81,12 +81,13 @@ extension AgentSession {
             logger[metadataKey: "request.id"] = .string(requestID)
             var line = ResetSkillLogLine(route: "reapply", origin: .reapply)
             line.agent = agentID
-            line.request = choice.request(for: agentID)
+            let request = choice.request(for: agentID)
+            line.request = request
             line.sessionOrigin = origin
             let next: SkillSync.Next
             do {
                 let deadline = ContinuousClock.now + settings.requestTimeout
-                let outcome = try await sendResetSkill(choice.request(for: agentID), deadline: deadline, origin: .reapply, requestID: requestID)
+                let outcome = try await sendResetSkill(request, deadline: deadline, origin: .reapply, requestID: requestID)
                 line.retcode = outcome.answer.retcode
                 line.attempts = outcome.attempts
                 let error = APIError(outcome)

@@ -314,7 +314,7 @@ actor AgentSession {
         // The session lived on at the gateway with the queues its last reset joined.
         if let kept = saved.applied {
             applied = kept
-            store?.update(agentID) { $0.applied = kept }
+            store?.setApplied(agentID, kept)
         }
         logger.info("session resumed from the saved state", metadata: ["session.generation": "\(generation)"])
     }

@@ -75,12 +75,25 @@ final class StateStore: Sendable {
         inner.withLockedValue { $0.state.desired[agent] }
     }
 
-    /// Saves the desired skills of `agent` (written within `interval`); they outlive its sessions.
+    /// Saves the desired skills of `agent`; they outlive its sessions. A new choice is
+    /// written within `interval`; the same choice again (a caller repeating its reset) only
+    /// refreshes when and by which request, written lazily like a poll time.
     func setDesired(_ agent: AgentID, _ desired: DesiredSkills) {
         inner.withLockedValue {
-            guard $0.state.desired[agent] != desired else { return }
+            let before = $0.state.desired[agent]
+            guard before != desired else { return }
             $0.state.desired[agent] = desired
-            $0.dirty = true
+            if before?.choice == desired.choice { $0.touched = true } else { $0.dirty = true }
+        }
+    }
+
+    /// Saves the last successful reset of `agent`'s session, if one is saved; as with
+    /// `setDesired`, only a new choice is written soon.
+    func setApplied(_ agent: AgentID, _ applied: AppliedSkills) {
+        inner.withLockedValue {
+            guard let before = $0.state.sessions[agent] else { return }
+            $0.state.sessions[agent]?.applied = applied
+            if before.applied?.choice == applied.choice { $0.touched = true } else { $0.dirty = true }
         }
     }
 
