@@ -209,6 +209,13 @@ public actor SimulatedGateway {
         wakeHeldPolls(id)
     }
 
+    /// An inspector forces the agent out (PROTOCOL.md §2.3): the session ends and nobody
+    /// holds the agent; its GUIDs now get 100-006.
+    public func forceOut(_ id: String) {
+        guard sessions[id] != nil else { return }
+        end(id, reason: "forced")
+    }
+
     /// Forgets when the agent was last polled, as if two minutes passed.
     public func signOutUnpolled(_ id: String) {
         end(id, reason: "unpolled")

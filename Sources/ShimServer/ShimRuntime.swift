@@ -63,13 +63,16 @@ public struct ShimRuntime: Service {
         let pollers = PollerLauncher()
         let state = StateStore.open(config: config, now: AgentSession.nowMilliseconds(), metrics: metrics, logger: logger)
         let store = state.store
-        let cluster = try Self.clusterMember(loaded: loaded, metrics: metrics, logger: logger)
+        // The cluster drives the sessions through the registry (`AgentControl`); the sessions
+        // ask the cluster before every sign-in (`SignInGuard`). A single process has neither.
+        let registry = SessionRegistry([])
+        let cluster = try Self.clusterMember(loaded: loaded, control: registry, metrics: metrics, logger: logger)
         let makeSession: @Sendable (ShimConfig.Agent, String) -> AgentSession = { agent, password in
             AgentSession(
                 agent: agent, password: password, gateway: gateway, settings: settings, pollers: pollers, metrics: metrics,
-                logger: logger, store: store, cluster: cluster?.member)
+                logger: logger, store: store, signInGuard: cluster?.member, owned: cluster == nil)
         }
-        let registry = SessionRegistry(config.agents.map { makeSession($0, loaded.passwords[$0.id] ?? "") })
+        for agent in config.agents { registry.add(makeSession(agent, loaded.passwords[agent.id] ?? "")) }
         self.cluster = cluster
         let readiness = Readiness()
         let drainSignal = DrainSignal()
@@ -82,7 +85,9 @@ public struct ShimRuntime: Service {
             registry: registry, requestTimeout: config.gateway.requestTimeout, readiness: readiness, drainSignal: drainSignal,
             metrics: metrics, metricsEndpoint: config.metrics.listen == nil ? endpoint : nil,
             authenticator: CallerAuthenticator(clients: config.clients, tokens: loaded.tokens), limits: config.limits,
-            warnings: loaded.warnings.filter { $0.hasPrefix("gateway.insecureSkipVerify") }, cluster: cluster, bulk: config.bulk)
+            warnings: loaded.warnings.filter { $0.hasPrefix("gateway.insecureSkipVerify") },
+            owners: cluster.map { ClusterDispatch(gate: $0) } ?? LocalDispatch(), peers: cluster ?? NoPeers(),
+            clusterStatus: { [member = cluster?.member] in await member?.statusJSON() ?? ClusterRoutes.single }, bulk: config.bulk)
         let onServerRunning = options.onServerRunning
         let listenHost = config.listen.host
         let app = Application(
@@ -107,7 +112,8 @@ public struct ShimRuntime: Service {
                 registry: registry, pollers: pollers, signInAtStartup: config.sessions.signInAtStartup,
                 signInConcurrency: config.sessions.signInConcurrency,
                 signOutOnShutdown: config.sessions.signOutOnShutdown, logger: logger, metrics: metrics, store: store,
-                saved: state.sessions, goneAtStart: state.gone, resumeWait: config.gateway.unpolledSignOut, cluster: cluster),
+                saved: state.sessions, goneAtStart: state.gone, resumeWait: config.gateway.unpolledSignOut,
+                membership: cluster ?? SoloMembership()),
         ]
         if let metricsListen = config.metrics.listen {
             let onMetrics = options.onMetricsServerRunning
@@ -135,7 +141,7 @@ public struct ShimRuntime: Service {
         let reloader = Reloader(
             configPath: options.configPath, loader: loader, running: config, registry: registry, makeSession: makeSession,
             levelControl: levelControl, notifier: notifier, apply: { new in shutdownSettings.withLockedValue { $0 = new.shutdown } },
-            logger: logger, cluster: cluster?.member)
+            logger: logger, agentsChanged: { [member = cluster?.member] agents in await member?.setAgents(agents) })
         self.reloadOnSIGHUP = options.reloadOnSIGHUP
         self.services = services
         self.reloader = reloader
@@ -163,7 +169,6 @@ public struct ShimRuntime: Service {
     /// starts, serves nothing it does not hold, and keeps trying).
     public func join() async throws {
         guard let cluster else { return }
-        if !(await cluster.member.hasJoined) { await cluster.member.attach(registry) }
         do {
             try await cluster.member.join()
         } catch {
@@ -199,7 +204,9 @@ public struct ShimRuntime: Service {
     }
 
     /// The cluster member, its forwarder and the peer check, when the config has `cluster:`.
-    static func clusterMember(loaded: ConfigLoader.Loaded, metrics: ShimMetrics, logger: Logger) throws(ConfigError) -> ClusterGate? {
+    static func clusterMember(
+        loaded: ConfigLoader.Loaded, control: any AgentControl, metrics: ShimMetrics, logger: Logger
+    ) throws(ConfigError) -> ClusterGate? {
         let config = loaded.config
         guard let settings = config.cluster else { return nil }
         var etcdTLS: TLSConfiguration?
@@ -225,7 +232,7 @@ public struct ShimRuntime: Service {
         }
         let member = ClusterMember(
             settings: settings, agents: config.agents.map(\.id), signInAtStartup: config.sessions.signInAtStartup,
-            stateDirectory: config.state.directory, tls: etcdTLS, metrics: metrics, logger: logger)
+            stateDirectory: config.state.directory, tls: etcdTLS, control: control, metrics: metrics, logger: logger)
         let forwarder = PeerForwarder(memberID: settings.memberID, peerToken: loaded.peerToken ?? "", tls: peerTLS)
         return ClusterGate(member: member, forwarder: forwarder, peerToken: loaded.peerToken ?? "", requestTimeout: config.gateway.requestTimeout)
     }

@@ -16,6 +16,25 @@ import Yams
         try #require(try Yams.load(yaml: read(path)) as? [String: Any])
     }
 
+    /// `config/example.yaml` says every key is shown: every key of the README's
+    /// configuration table appears in it (as `name:`, commented out or not), and the
+    /// example parses apart from its placeholder secrets.
+    @Test func theExampleConfigShowsEveryKeyTheReadmeDocuments() throws {
+        let readme = try Self.read("README.md")
+        let example = try Self.read("config/example.yaml")
+        let table = readme.components(separatedBy: "## Configuration reference").dropFirst().first?.components(separatedBy: "\n## ").first ?? ""
+        let keys = table.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("| `"), let end = line.dropFirst(3).firstIndex(of: "`") else { return nil }
+            return String(line[line.index(line.startIndex, offsetBy: 3)..<end])
+        }
+        #expect(keys.count > 40)
+        for key in keys {
+            // `agents[].password` / `passwordFile` …: the first name stands for the group.
+            let name = key.split(separator: ".").last.map { String($0.replacingOccurrences(of: "[]", with: "")) } ?? key
+            #expect(example.contains("\(name):"), "config/example.yaml lacks \(key)")
+        }
+    }
+
     @Test func kubernetesSidecarMatchesTheShimsConfigAndDefaults() throws {
         let pod = try Self.yaml("deploy/kubernetes/pod.yaml")
         let configMap = try Self.yaml("deploy/kubernetes/ccgw-shim-config.yaml")

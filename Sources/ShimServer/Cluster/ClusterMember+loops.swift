@@ -90,39 +90,37 @@ extension ClusterMember {
                 continue
             }
             if !pendingDesired.isEmpty { await flushDesired() }
-            guard let registry = sessions else { continue }
-            var active = Set<AgentID>()
-            for session in registry.all where await session.isActive { active.insert(session.agentID) }
+            let active = await control.activeAgents()
             // Start-up claims wait a lease, so members started together share the agents.
             let startupClaims = signInAtStartup && joinedAt.map { $0.duration(to: .now) >= settings.leaseTTL } == true
             let plan = ClaimPlan.plan(
                 me: memberID, lease: lease, agents: agents, active: active, snapshot: snapshot, signInAtStartup: startupClaims)
-            for agent in plan.drop { await drop(agent, registry: registry) }
+            for agent in plan.drop { await drop(agent) }
             for agent in plan.reclaim where claiming {
                 switch await claim(agent) {
                 case .won: logger.notice("cluster: agent claimed again after our lease ended", metadata: ["agent.id": "\(agent)"])
-                case .lost: await drop(agent, registry: registry)
+                case .lost: await drop(agent)
                 case .error: break
                 }
             }
             // At most one tick's worth of claims, so the next read sees the members as they are then.
             let tickSeconds = Double(tick.components.seconds) + Double(tick.components.attoseconds) / 1e18
             let batch = max(1, Int(Double(settings.claimRate) * tickSeconds))
-            await claimAndSignIn(Array(plan.claim.prefix(batch)), registry: registry)
-            await signInAgain(Array(plan.signIn.prefix(batch)), registry: registry)
+            await claimAndSignIn(Array(plan.claim.prefix(batch)))
+            await signInAgain(Array(plan.signIn.prefix(batch)))
         }
     }
 
     /// Claims `agents` at `claimRate` per second and signs each claimed one in, so a
     /// member's death does not storm the gateway (issue #11, behaviour 3).
-    private func claimAndSignIn(_ agents: [AgentID], registry: SessionRegistry) async {
+    private func claimAndSignIn(_ agents: [AgentID]) async {
         guard !agents.isEmpty else { return }
         let spacing = Duration.seconds(1) / max(settings.claimRate, 1)
         await withDiscardingTaskGroup { group in
             for agent in agents {
                 guard claiming, !Task.isCancelled else { break }
-                if case .won = await claim(agent), let session = registry.session(for: agent) {
-                    group.addTask { try? await session.ensureSignedIn() }
+                if case .won = await claim(agent) {
+                    group.addTask { [control] in await control.signIn(agent) }
                 }
                 do { try await Task.sleep(for: spacing) } catch { break }
             }
@@ -132,20 +130,19 @@ extension ClusterMember {
     /// Signs in agents whose key is ours and whose session the cluster holds, but which have
     /// no session here: their take-back failed for a reason that may pass. Not after a
     /// refusal: repeating a wrong password can lock the account.
-    private func signInAgain(_ agents: [AgentID], registry: SessionRegistry) async {
+    private func signInAgain(_ agents: [AgentID]) async {
         guard claiming, !agents.isEmpty else { return }
         await withDiscardingTaskGroup { group in
             for agent in agents {
-                guard let session = registry.session(for: agent), !(await session.lastSignInRefused) else { continue }
-                group.addTask { try? await session.ensureSignedIn() }
+                group.addTask { [control] in await control.takeBack(agent) }
             }
         }
     }
 
-    private func drop(_ agent: AgentID, registry: SessionRegistry) async {
+    private func drop(_ agent: AgentID) async {
         // A claim of ours newer than the read that planned this drop wins.
         guard view(of: agent).guardEpoch == nil else { return }
-        await registry.session(for: agent)?.drop(reason: "another member holds the agent now")
+        await control.drop(agent, reason: "another member holds the agent now")
         metrics.handOver(.lost)
     }
 

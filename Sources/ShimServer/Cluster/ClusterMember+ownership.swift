@@ -101,6 +101,7 @@ extension ClusterMember {
                 current.claimed(epoch: result.epoch)
                 setView(current, owner: .init(record: record, epoch: result.epoch, lease: lease), for: agent, revision: result.revision)
                 metrics.claim(.won)
+                await control.adopt(agent)
                 logger.info("cluster: agent claimed", metadata: ["agent.id": "\(agent)", "cluster.epoch": "\(result.epoch)"])
                 return .won
             }
@@ -122,7 +123,7 @@ extension ClusterMember {
     /// key is not ours, `.clusterUnavailable` when etcd cannot be asked: either way no
     /// sign-in goes out. The same transaction reads the agent's desired skills, so a
     /// member that takes the agent over re-applies the choice made through the last owner.
-    func permitSignIn(_ agent: AgentID) async throws(SessionFailure) -> SignInPermit {
+    func permitSignIn(_ agent: AgentID) async throws(SessionFailure) -> ShimCore.SignInPermit {
         guard claiming else { throw SessionFailure(.closed, "the shim is shutting down") }
         var current = view(of: agent)
         guard let epoch = current.guardEpoch, lease != 0 else {
@@ -154,23 +155,17 @@ extension ClusterMember {
             logger.notice("cluster: agent no longer held here; not signing it in", metadata: ["agent.id": "\(agent)"])
             throw SessionFailure(.notOwner, "this member no longer holds agent \(agent)")
         }
-        return SignInPermit(sessionExisted: existed, desired: desired)
+        // The cluster held a session for the agent: a 100-002 is the cluster's own.
+        return ShimCore.SignInPermit(ownSession: existed ? .clusterSession : nil, sessionExisted: existed, desired: desired)
     }
 
-    /// What the guard before a sign-in found.
-    struct SignInPermit: Sendable {
-        /// The cluster held a session for the agent (a 100-002 is the cluster's own).
-        var sessionExisted: Bool
-        /// The agent's desired skills as etcd has them.
-        var desired: DesiredSkills?
-    }
-
-    /// A caller's reset succeeded with a new choice: it goes to the agent's skills key, if
-    /// the agent is still ours, so its next owner knows it. A failed write is tried again
-    /// at each read of the cluster (`flushDesired`).
-    func desiredChanged(_ agent: AgentID, _ desired: DesiredSkills) async {
+    /// A caller's reset succeeded: the choice goes to the agent's skills key, if the agent
+    /// is still ours, so its next owner knows it. A new choice is written before the
+    /// caller's answer; the same choice again only refreshes `setAt` and `requestId`,
+    /// written with the next read of the cluster (`flushDesired`), as is a failed write.
+    func desiredChanged(_ agent: AgentID, _ desired: DesiredSkills, changed: Bool) async {
         pendingDesired[agent] = desired
-        await writeDesired(agent)
+        if changed { await writeDesired(agent) }
     }
 
     /// Writes every desired choice whose write failed.
@@ -217,6 +212,7 @@ extension ClusterMember {
                 _ = current.mayProceed(after: .lost)
                 setView(current, owner: nil, for: agent)
                 metrics.handOver(.lost)
+                await control.drop(agent, reason: "another member holds the agent now")
                 logger.notice("cluster: agent taken over by another member; stopped acting for it", metadata: ["agent.id": "\(agent)"])
             }
         } catch {
@@ -255,3 +251,5 @@ extension ClusterMember {
         return false
     }
 }
+
+extension ClusterMember: SignInGuard {}

@@ -46,7 +46,8 @@ actor ClusterMember {
     private(set) var heldAtJoin: Set<AgentID> = []
     /// False from the start of shutdown: nothing more is claimed.
     private(set) var claiming = true
-    private var registry: SessionRegistry?
+    /// The agents' sessions, which this member adopts, drops and signs in.
+    let control: any AgentControl
     private var joinFailures = 0
     /// Whether the line about another member using our id was written (once per episode).
     var duplicateReported = false
@@ -59,8 +60,9 @@ actor ClusterMember {
 
     init(
         settings: ShimConfig.Cluster, agents: [AgentID], signInAtStartup: Bool, stateDirectory: String?, tls: TLSConfiguration?,
-        metrics: ShimMetrics, logger: Logger
+        control: any AgentControl, metrics: ShimMetrics, logger: Logger
     ) {
+        self.control = control
         self.settings = settings
         self.keys = ClusterKeys(prefix: settings.prefix)
         self.memberID = settings.memberID
@@ -75,9 +77,6 @@ actor ClusterMember {
         self.logger = logger
         for agent in agents { ownership[agent] = AgentOwnership(memberID: settings.memberID) }
     }
-
-    /// The sessions the member drops and signs in (set once, before `run`).
-    func attach(_ registry: SessionRegistry) { self.registry = registry }
 
     /// A reload changed the agents: new ones can be claimed; the keys of those that left
     /// are released (the reload has signed them out).
@@ -278,8 +277,6 @@ actor ClusterMember {
         owners[agent] = owner
         if let revision { learnedAt[agent] = max(learnedAt[agent] ?? 0, revision) }
     }
-
-    var sessions: SessionRegistry? { registry }
 
     /// etcd says our lease is gone (a pause or a partition longer than the lease): our
     /// keys are gone with it. Agents still polled here go on being served (the gateway

@@ -24,6 +24,34 @@ extension APIError {
         APIError(.misdirectedRequest, "not_owner", "this member does not hold agent \(agent)")
     }
 
+    /// A body over `limit` bytes.
+    static func payloadTooLarge(limit: Int) -> APIError {
+        APIError(.contentTooLarge, "payload_too_large", "the request body is over \(limit) bytes")
+    }
+
+    /// The shim is draining or stopping: the caller may send the request again.
+    static let shuttingDown = APIError(.serviceUnavailable, "shutting_down", "the shim is shutting down; send the request again")
+        .retryingAfterASecond()
+
+    /// No valid credentials (401, with `WWW-Authenticate: Bearer`) or an agent outside the client's scope (403).
+    init(_ failure: AuthFailure) {
+        switch failure {
+        case .unauthorized(let message):
+            self.init(.unauthorized, "unauthorized", message)
+            headers[.wwwAuthenticate] = "Bearer realm=\"ccgw-shim\""
+        case .forbidden(let client, let agent):
+            self.init(.forbidden, "agent_not_allowed", "client \(client) may not act on agent \(agent)")
+        }
+    }
+
+    /// Cluster mode: why no member serves the agent now.
+    init(_ refusal: ClusterRefusal) {
+        switch refusal {
+        case .notOwner(let agent): self = .notOwner(agent)
+        case .unavailable(let message): self = .clusterUnavailable(message)
+        }
+    }
+
     /// The error for a final resetskill answer that is not a success (`nil` for a success).
     init?(_ outcome: ResetSkillOutcome) {
         switch outcome.verdict {
@@ -58,7 +86,7 @@ extension APIError {
         case .queueFull:
             self = APIError(.serviceUnavailable, "agent_busy", failure.message).retryingAfterASecond()
         case .closed:
-            self = APIError(.serviceUnavailable, "shutting_down", "the shim is shutting down; send the request again").retryingAfterASecond()
+            self = .shuttingDown
         case .notOwner, .clusterUnavailable:
             self = .clusterUnavailable(failure.message)
         }
@@ -72,19 +100,23 @@ extension APIError {
             self = error
         case let failure as SessionFailure:
             self.init(failure)
+        case let failure as AuthFailure:
+            self.init(failure)
+        case let refusal as ClusterRefusal:
+            self.init(refusal)
         case let error as ValidationError:
             self = .invalidRequest(error.message)
         case is NIOTooManyBytesError:
-            self.init(.contentTooLarge, "payload_too_large", "the request body is over \(Self.maxBodyBytes) bytes")
+            self = .payloadTooLarge(limit: Self.maxBodyBytes)
         case CutOff.drain:
-            self = APIError(.serviceUnavailable, "shutting_down", "the shim is shutting down; send the request again").retryingAfterASecond()
+            self = .shuttingDown
         case CutOff.deadline:
             self.init(.gatewayTimeout, "gateway_timeout", "no answer from the gateway within gateway.requestTimeout")
         case let error as HTTPError:
             switch error.status {
             case .notFound: self.init(.notFound, "not_found", "no such route")
             case .methodNotAllowed: self.init(.methodNotAllowed, "method_not_allowed", "this route does not accept that method")
-            case .contentTooLarge: self.init(.contentTooLarge, "payload_too_large", "the request body is over \(Self.maxBodyBytes) bytes")
+            case .contentTooLarge: self = .payloadTooLarge(limit: Self.maxBodyBytes)
             case .badRequest: self = .invalidRequest("the request could not be read")
             default: self.init(error.status, "http_error", error.status.reasonPhrase)
             }

@@ -16,7 +16,8 @@ let apiRoutes: [(method: HTTPRequest.Method, path: String)] = [
 func buildRouter(
     registry: SessionRegistry, requestTimeout: Duration, readiness: Readiness, drainSignal: DrainSignal,
     metrics: ShimMetrics, metricsEndpoint: MetricsEndpoint?, authenticator: CallerAuthenticator, limits: ShimConfig.Limits,
-    warnings: [String] = [], cluster: ClusterGate? = nil, bulk: ShimConfig.Bulk = .init()
+    warnings: [String] = [], owners: any OwnerDispatch = LocalDispatch(), peers: any PeerVerifier = NoPeers(),
+    clusterStatus: @escaping @Sendable () async -> JSONValue = { ClusterRoutes.single }, bulk: ShimConfig.Bulk = .init()
 ) -> Router<ShimRequestContext> {
     let router = Router(context: ShimRequestContext.self)
     var known = apiRoutes
@@ -25,23 +26,24 @@ func buildRouter(
     router.add(middleware: RequestIDMiddleware())  // sets X-Request-Id on every answer, errors included
     router.add(middleware: ErrorMiddleware(routes: RouteTable(known)))  // turns every error into the JSON answer
     router.add(middleware: InFlightLimitMiddleware(limit: limits.maxInFlight, counter: InFlightCounter()))
-    let resetSkill = ResetSkillRoutes(
-        registry: registry, requestTimeout: requestTimeout, drainSignal: drainSignal, authenticator: authenticator, cluster: cluster)
-    let agents = AgentRoutes(registry: registry, authenticator: authenticator, warnings: warnings, cluster: cluster)
-    let clusterRoutes = ClusterRoutes(authenticator: authenticator, cluster: cluster)
+    let resetSkill = ResetSkillRoutes(registry: registry, requestTimeout: requestTimeout, drainSignal: drainSignal, owners: owners)
+    let agents = AgentRoutes(registry: registry, warnings: warnings, owners: owners)
+    let clusterRoutes = ClusterRoutes(status: clusterStatus)
     let health = HealthRoutes(readiness: readiness)
     router.get(RouterPath(HealthRoutes.livenessPath), use: health.live)
     router.get(RouterPath(HealthRoutes.readinessPath), use: health.ready)
     router.get("/openapi.yaml") { _, _ in
         Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
     }
-    router.get("/v1/agents", use: agents.list)
-    router.get("/v1/agents/:agentId", use: agents.get)
-    router.get("/v1/cluster", use: clusterRoutes.get)
-    router.post("/v1/agents/:agentId/reset-skill", use: resetSkill.resetSkill)
-    router.get("/v1/agents/:agentId/skills", use: agents.skills)
-    router.post("/v1/reset-skill", use: BulkResetRoutes(resets: resetSkill, settings: bulk).reset)
-    router.post("/agentgateway/resource/onlineagent/:agentId/resetskill/:autoflag", use: resetSkill.compatResetSkill)
+    // Every route that acts on or shows agents: the caller is authenticated once, here.
+    let authenticated = router.group().add(middleware: AuthMiddleware(authenticator: authenticator, peers: peers))
+    authenticated.get("/v1/agents", use: agents.list)
+    authenticated.get("/v1/agents/:agentId", use: agents.get)
+    authenticated.get("/v1/cluster", use: clusterRoutes.get)
+    authenticated.post("/v1/agents/:agentId/reset-skill", use: resetSkill.resetSkill)
+    authenticated.get("/v1/agents/:agentId/skills", use: agents.skills)
+    authenticated.post("/v1/reset-skill", use: BulkResetRoutes(resets: resetSkill, settings: bulk).reset)
+    authenticated.post("/agentgateway/resource/onlineagent/:agentId/resetskill/:autoflag", use: resetSkill.compatResetSkill)
     if let metricsEndpoint { router.get(RouterPath(HealthRoutes.metricsPath), use: metricsEndpoint.serve) }
     return router
 }

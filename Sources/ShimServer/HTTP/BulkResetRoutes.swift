@@ -22,29 +22,27 @@ struct BulkResetRoutes {
     let settings: ShimConfig.Bulk
 
     func reset(_ request: Request, context: Context) async throws -> Response {
-        let caller = try resets.authenticator.caller(authorization: request.headers[.authorization])
+        let identity = try context.identity.authenticated()
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: Self.maxBodyBytes)
         } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "payload_too_large", "the request body is over \(Self.maxBodyBytes) bytes")
+            throw APIError.payloadTooLarge(limit: Self.maxBodyBytes)
         }
         let bulk = try BulkResetRequest.parse(body: body.readableBytesView, maxAgents: settings.maxAgents)
         let results = NIOLockedValueBox([JSONValue?](repeating: nil, count: bulk.rows.count))
         // Rows that need no gateway call are answered first, without pacing.
-        var paced: [(index: Int, request: ResetSkillRequest, session: AgentSession)] = []
+        var paced: [(index: Int, request: ResetSkillRequest)] = []
         for (index, row) in bulk.rows.enumerated() {
-            switch precheck(row, caller: caller) {
+            switch precheck(row, identity: identity) {
             case .answer(let error, let agent):
-                var line = ResetSkillLogLine(route: "bulk")
-                line.client = caller?.name
+                var line = ResetSkillLogLine(route: "bulk", identity: identity)
                 line.agent = agent.flatMap(AgentID.init)
                 if case .valid(let parsed) = row { line.request = parsed }
-                line.errorCode = error.code
-                line.emit(to: context.logger, status: Int(error.status.code))
+                line.emit(failure: error, to: context.logger)
                 results.withLockedValue { $0[index] = Self.row(agent: agent, error: error) }
-            case .send(let parsed, let session):
-                paced.append((index, parsed, session))
+            case .send(let parsed):
+                paced.append((index, parsed))
             }
         }
         let pacer = Pacer(ratePerSecond: settings.ratePerSecond)
@@ -63,7 +61,7 @@ struct BulkResetRoutes {
                         let result: JSONValue
                         do {
                             try await pacer.wait()
-                            result = await send(item.request, session: item.session, caller: caller, context: context)
+                            result = await send(item.request, identity: identity, context: context)
                         } catch {
                             result = Self.row(agent: item.request.agent.rawValue, error: APIError(CutOff.drain))
                         }
@@ -83,68 +81,62 @@ struct BulkResetRoutes {
 
     private enum Precheck {
         case answer(APIError, agent: String?)
-        case send(ResetSkillRequest, AgentSession)
+        case send(ResetSkillRequest)
     }
 
     /// Validation, scope and the agent's place in the config: what is decided here.
-    private func precheck(_ row: BulkResetRequest.Row, caller: CallerAuthenticator.Caller?) -> Precheck {
+    private func precheck(_ row: BulkResetRequest.Row, identity: Identity) -> Precheck {
         switch row {
         case .invalid(let agent, let message):
             return .answer(.invalidRequest(message), agent: agent)
         case .valid(let parsed):
-            do {
-                try CallerAuthenticator.authorize(caller, agent: parsed.agent)
+            do throws(AuthFailure) {
+                try identity.authorize(parsed.agent)
             } catch {
                 return .answer(APIError(error), agent: parsed.agent.rawValue)
             }
-            guard let session = resets.registry.session(for: parsed.agent) else {
+            guard resets.registry.session(for: parsed.agent) != nil else {
                 return .answer(.unknownAgent(parsed.agent), agent: parsed.agent.rawValue)
             }
-            return .send(parsed, session)
+            return .send(parsed)
         }
     }
 
     /// One gateway-bound row: the single reset's path, its own log line, its result.
-    private func send(_ parsed: ResetSkillRequest, session: AgentSession, caller: CallerAuthenticator.Caller?, context: Context) async -> JSONValue {
-        var line = ResetSkillLogLine(route: "bulk")
-        line.client = caller?.name
+    private func send(_ parsed: ResetSkillRequest, identity: Identity, context: Context) async -> JSONValue {
+        var line = ResetSkillLogLine(route: "bulk", identity: identity)
         line.agent = parsed.agent
         line.request = parsed
-        var servedHere = false
         let agent = parsed.agent.rawValue
-        let forward = ResetSkillRoutes.Forward(
-            method: .post, uri: "/v1/agents/\(agent)/reset-skill", body: ByteBuffer(string: Self.singleBody(parsed).serialized),
-            contentType: "application/json")
+        let forwardable = AgentRequest(
+            agent: parsed.agent, method: .post, uri: "/v1/agents/\(agent)/reset-skill", body: ByteBuffer(string: Self.singleBody(parsed).serialized),
+            contentType: "application/json", requestID: context.requestID, identity: identity)
+        let here = resets.owners.memberID
+        let served: Served<ResetSkillOutcome>
         do {
-            switch try await resets.perform(
-                parsed, session: session, peer: nil, requestID: context.requestID, forward: forward, line: &line, servedHere: &servedHere)
-            {
-            case .here(let outcome):
-                if let error = APIError(outcome) { throw error }
-                line.emit(to: context.logger, status: 200)
-                let envelope = outcome.answer.decoded
-                return Self.row(
-                    agent: agent, status: 200,
-                    fields: [("retcode", .string(envelope?.retcode.rawValue ?? "0")), ("message", .string(envelope?.message ?? ""))],
-                    owner: resets.cluster?.memberID)
-            case .forwarded(let response, let status, let bytes):
-                line.emit(to: context.logger, status: status)
-                let json = try? JSONParser.parse(bytes.readableBytesView)
-                var fields: [(key: String, value: JSONValue)] = []
-                if let error = json?["error"] {
-                    fields.append(("error", error))
-                } else {
-                    fields.append(("retcode", json?["retcode"] ?? .null))
-                    fields.append(("message", json?["message"] ?? .null))
-                }
-                return Self.row(agent: agent, status: status, fields: fields, owner: response.headers[PeerForwarder.owner])
-            }
+            served = try await resets.perform(parsed, forwardable)
         } catch {
-            let apiError = APIError(error)
-            line.errorCode = apiError.code
-            if line.retcode == nil { line.retcode = apiError.retcode }
-            line.emit(to: context.logger, status: Int(apiError.status.code))
-            return Self.row(agent: agent, error: apiError, owner: servedHere ? resets.cluster?.memberID : nil)
+            return Self.row(agent: agent, error: line.emit(failure: error, to: context.logger))
+        }
+        switch served {
+        case .here(.success(let outcome)):
+            if let error = line.emit(outcome, to: context.logger) { return Self.row(agent: agent, error: error, owner: here) }
+            let envelope = outcome.answer.decoded
+            return Self.row(
+                agent: agent, status: 200,
+                fields: [("retcode", .string(envelope?.retcode.rawValue ?? "0")), ("message", .string(envelope?.message ?? ""))], owner: here)
+        case .here(.failure(let failure)):
+            return Self.row(agent: agent, error: line.emit(failure: failure, to: context.logger), owner: here)
+        case .forwarded(let answer):
+            line.emit(answer, to: context.logger)
+            var fields: [(key: String, value: JSONValue)] = []
+            if let error = answer.json?["error"] {
+                fields.append(("error", error))
+            } else {
+                fields.append(("retcode", answer.json?["retcode"] ?? .null))
+                fields.append(("message", answer.json?["message"] ?? .null))
+            }
+            return Self.row(agent: agent, status: answer.status, fields: fields, owner: answer.response.headers[PeerForwarder.owner])
         }
     }
 

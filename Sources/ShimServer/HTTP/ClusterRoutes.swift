@@ -6,62 +6,14 @@ import ShimCore
 /// authentication is on, but no agent scope: it names members, not agents' sessions.
 struct ClusterRoutes {
     typealias Context = ShimRequestContext
-    let authenticator: CallerAuthenticator
-    let cluster: ClusterGate?
+    /// The body, from the cluster member (or a single process's fixed one).
+    let status: @Sendable () async -> JSONValue
+
+    /// A single process's answer.
+    static let single: JSONValue = .object([("mode", .string("single")), ("member", .null), ("members", .array([])), ("etcd", .null)])
 
     func get(_ request: Request, context: Context) async throws -> Response {
-        if (try? cluster?.peer(of: request)) == nil { _ = try authenticator.caller(authorization: request.headers[.authorization]) }
-        guard let cluster else {
-            return .json(.object([("mode", .string("single")), ("member", .null), ("members", .array([])), ("etcd", .null)]))
-        }
-        return .json(await cluster.member.statusJSON())
-    }
-}
-
-extension ClusterMember {
-    /// The body of `GET /v1/cluster`.
-    func statusJSON() -> JSONValue {
-        let confirmedAgo = leaseConfirmedAt.map { ($0.duration(to: .now)) }
-        let leaseState: String
-        if lease == 0 {
-            leaseState = "none"
-        } else if let confirmedAgo, confirmedAgo < settings.leaseTTL {
-            leaseState = "held"
-        } else {
-            leaseState = "unconfirmed"
-        }
-        let owned = ownedCount
-        var counts = snapshot.ownedCounts
-        counts[memberID] = owned  // ours is known now; the others' as of the last read
-        let members: [JSONValue] = snapshot.members.keys.sorted().map { id in
-            let record = snapshot.members[id]!
-            return .object([
-                ("id", .string(id)), ("url", .string(record.url)), ("since", .string(record.since)),
-                ("agents", .integer(Int64(counts[id] ?? 0))),
-            ])
-        }
-        return .object([
-            ("mode", .string("etcd")),
-            (
-                "member",
-                .object([
-                    ("id", .string(memberID)), ("url", .string(settings.advertiseURL)), ("lease", .string(leaseState)),
-                    ("leaseTTLSeconds", .integer(settings.leaseTTL.components.seconds)),
-                    (
-                        "leaseConfirmedSecondsAgo",
-                        confirmedAgo.map { .double(Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18) } ?? .null
-                    ),
-                    ("claiming", .bool(claiming)), ("agentsOwned", .integer(Int64(owned))), ("agentsConfigured", .integer(Int64(agents.count))),
-                ])
-            ),
-            ("members", .array(members)),
-            (
-                "etcd",
-                .object([
-                    ("reachable", .bool(etcdReachable)), ("endpoint", .string(etcd.endpoint)),
-                    ("lastError", lastEtcdError.map(JSONValue.string) ?? .null),
-                ])
-            ),
-        ])
+        _ = try context.identity.authenticated()
+        return .json(await status())
     }
 }

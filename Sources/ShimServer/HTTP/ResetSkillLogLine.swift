@@ -1,3 +1,4 @@
+import HTTPTypes
 import Logging
 import NIOCore
 import ShimCore
@@ -27,11 +28,41 @@ struct ResetSkillLogLine {
         self.origin = origin
     }
 
-    /// The retcode and error code of an answer the owner gave to a forwarded request.
-    mutating func readForwarded(_ body: ByteBuffer) {
-        guard let json = try? JSONParser.parse(body.readableBytesView) else { return }
-        if let code = json["retcode"]?.stringValue ?? json["error"]?["retcode"]?.stringValue { retcode = Retcode(code) }
-        errorCode = json["error"]?["code"]?.stringValue
+    /// A caller's reset: the client's name and, for a forwarded request, the member that sent it.
+    init(route: String, identity: Identity) {
+        self.init(route: route)
+        client = identity.clientName
+        forwardedFrom = identity.peerMember
+    }
+
+    /// Writes the line of a reset the owner answered (forwarded once).
+    mutating func emit(_ answer: ForwardedAnswer, to logger: Logger) {
+        forwardedTo = answer.member
+        retcode = answer.retcode
+        errorCode = answer.errorCode
+        emit(to: logger, status: answer.status)
+    }
+
+    /// Writes the line of a reset that got a final answer; the error it maps to, if any
+    /// (`APIError+mapping.swift`, so a re-apply's line says what a caller's would).
+    @discardableResult
+    mutating func emit(_ outcome: ResetSkillOutcome, to logger: Logger) -> APIError? {
+        retcode = outcome.answer.retcode
+        attempts = outcome.attempts
+        let error = APIError(outcome)
+        errorCode = error?.code
+        emit(to: logger, status: Int(error?.status.code ?? 200))
+        return error
+    }
+
+    /// Writes the line of a reset that failed without a final answer; the error it maps to.
+    @discardableResult
+    mutating func emit(failure: any Error, to logger: Logger) -> APIError {
+        let error = APIError(failure)
+        errorCode = error.code
+        if retcode == nil { retcode = error.retcode }
+        emit(to: logger, status: Int(error.status.code))
+        return error
     }
 
     func emit(to logger: Logger, status: Int) {

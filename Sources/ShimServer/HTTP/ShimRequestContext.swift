@@ -9,6 +9,8 @@ struct ShimRequestContext: RequestContext {
     var requestID = ""
     /// The W3C `traceparent` header, when the caller sent one.
     var traceParent: String?
+    /// Who sent the request (`AuthMiddleware`); `.open` on routes that need no credentials.
+    var identity: Identity = .open
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

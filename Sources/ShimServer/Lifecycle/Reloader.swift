@@ -20,14 +20,16 @@ actor Reloader {
     private let apply: @Sendable (ShimConfig) -> Void
     private let logger: Logger
     /// Cluster mode: told the new agent list (it releases the keys of agents that left).
-    private let cluster: ClusterMember?
+    /// Told the new list of agents after a reload (cluster: the keys of agents that left are released).
+    private let agentsChanged: @Sendable ([AgentID]) async -> Void
 
     init(
         configPath: String?, loader: ConfigLoader, running: ShimConfig, registry: SessionRegistry,
         makeSession: @escaping @Sendable (ShimConfig.Agent, String) -> AgentSession, levelControl: LogLevelControl,
-        notifier: SystemdNotifier, apply: @escaping @Sendable (ShimConfig) -> Void, logger: Logger, cluster: ClusterMember? = nil
+        notifier: SystemdNotifier, apply: @escaping @Sendable (ShimConfig) -> Void, logger: Logger,
+        agentsChanged: @escaping @Sendable ([AgentID]) async -> Void = { _ in }
     ) {
-        self.cluster = cluster
+        self.agentsChanged = agentsChanged
         self.configPath = configPath
         self.loader = loader
         self.running = running
@@ -94,7 +96,7 @@ actor Reloader {
             await session.close(signOut: true)
         }
         apply(new)
-        if let cluster { await cluster.setAgents(new.agents.map(\.id)) }
+        await agentsChanged(new.agents.map(\.id))
         running = new
         for key in outcome.needsRestart {
             logger.warning("reload: \(key) changed; this takes effect only after a restart")

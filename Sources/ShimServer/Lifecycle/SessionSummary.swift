@@ -7,6 +7,8 @@ struct SessionSummary {
     var maxGUIDAge = 0.0
     /// Signed-in agents whose session does not have their desired skills.
     var skillsOutOfSync = 0
+    /// Agents the shim is meant to hold (`signInAtStartup`, `keepSignedIn`) that are not signed in.
+    var signedOutUnexpectedly = 0
 
     var statusLine: String { "\(signedIn)/\(configured) agents signed in" }
 
@@ -19,6 +21,7 @@ struct SessionSummary {
             summary.configured += 1
             if gauge.signedIn { summary.signedIn += 1 }
             if gauge.skillsOutOfSync { summary.skillsOutOfSync += 1 }
+            if gauge.signedOutUnexpectedly { summary.signedOutUnexpectedly += 1 }
             summary.maxGUIDAge = max(summary.maxGUIDAge, gauge.guidAgeSeconds)
         }
         return summary

@@ -31,8 +31,7 @@ struct StatusService: Service {
                 if sinceStatus >= statusInterval {
                     sinceStatus = .zero
                     let summary = await SessionSummary.of(registry)
-                    metrics.sessions(configured: summary.configured, signedIn: summary.signedIn, maxGUIDAge: summary.maxGUIDAge)
-                    metrics.skills(outOfSync: summary.skillsOutOfSync)
+                    metrics.sessions(summary)
                     notifier.notify("STATUS=\(summary.statusLine)")
                 }
             }

@@ -10,8 +10,7 @@ struct MetricsEndpoint: Sendable {
 
     func serve(_ request: Request, context: ShimRequestContext) async throws -> Response {
         let summary = await SessionSummary.of(sessions)
-        metrics.sessions(configured: summary.configured, signedIn: summary.signedIn, maxGUIDAge: summary.maxGUIDAge)
-        metrics.skills(outOfSync: summary.skillsOutOfSync)
+        metrics.sessions(summary)
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return Response(

@@ -51,8 +51,7 @@ public final class ShimMetrics: Sendable {
             }
         }
         for result in [ReapplyResult.applied, .refused, .retried] { _ = counter("ccgw_skill_reapplies_total", ("result", result.rawValue)) }
-        sessions(configured: 0, signedIn: 0, maxGUIDAge: 0)
-        skills(outOfSync: 0)
+        sessions(SessionSummary())
     }
 
     /// One metric object per label set, created once.
@@ -137,7 +136,7 @@ public final class ShimMetrics: Sendable {
     /// `takenBack`: a forcelogin of the shim's own session (`TakeoverReason.isOwnSession`).
     enum SignInResult: String { case success, failure, conflict, takenBack = "taken_back" }
     /// What became of a session saved before a restart.
-    enum ResumeResult: String { case resumed, gone, takenBack = "taken_back" }
+    typealias ResumeResult = SessionMachine.ResumeResult
     /// Why a session ended (see README for the mapping from retcodes).
     enum LossReason: String { case expired, displaced, forcedOut = "forced_out", failover }
     enum ReplayReason: String { case guidRefresh = "guid_refresh", signInAgain = "sign_in_again" }
@@ -169,9 +168,6 @@ public final class ShimMetrics: Sendable {
 
     func reapply(_ result: ReapplyResult) { counter("ccgw_skill_reapplies_total", ("result", result.rawValue)).increment() }
 
-    /// Signed-in agents whose session does not have their desired skills.
-    func skills(outOfSync: Int) { gauge("ccgw_agents_skills_out_of_sync").record(outOfSync) }
-
     /// The loss reason for a retcode that ended a session.
     static func lossReason(for retcode: Retcode?) -> LossReason {
         switch retcode {
@@ -183,9 +179,13 @@ public final class ShimMetrics: Sendable {
     }
 
     /// Session gauges, refreshed periodically and before each scrape.
-    func sessions(configured: Int, signedIn: Int, maxGUIDAge: Double) {
-        gauge("ccgw_agents_configured").record(configured)
-        gauge("ccgw_agents_signed_in").record(signedIn)
-        gauge("ccgw_guid_age_max_seconds").record(maxGUIDAge)
+    func sessions(_ summary: SessionSummary) {
+        gauge("ccgw_agents_configured").record(summary.configured)
+        gauge("ccgw_agents_signed_in").record(summary.signedIn)
+        gauge("ccgw_guid_age_max_seconds").record(summary.maxGUIDAge)
+        // Signed-in agents whose session does not have their desired skills.
+        gauge("ccgw_agents_skills_out_of_sync").record(summary.skillsOutOfSync)
+        // Agents the shim is meant to hold (signInAtStartup, keepSignedIn) that have no session here.
+        gauge("ccgw_agents_signed_out_unexpectedly").record(summary.signedOutUnexpectedly)
     }
 }

@@ -1,4 +1,3 @@
-import HTTPTypes
 import ShimCore
 
 /// Decides who is calling (`Authorization: Bearer <token>`) and which agents
@@ -26,8 +25,8 @@ struct CallerAuthenticator: Sendable {
     var isEnabled: Bool { !entries.isEmpty }
 
     /// The caller of a request, or nil when authentication is off.
-    /// Throws 401 (with `WWW-Authenticate: Bearer`) for a missing or unknown token.
-    func caller(authorization: String?) throws -> Caller? {
+    /// Throws `AuthFailure.unauthorized` for a missing or unknown token.
+    func caller(authorization: String?) throws(AuthFailure) -> Caller? {
         guard isEnabled else { return nil }
         guard let authorization, authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else {
             throw Self.unauthorized("send Authorization: Bearer <token>")
@@ -43,17 +42,7 @@ struct CallerAuthenticator: Sendable {
         return match
     }
 
-    /// Throws 403 `agent_not_allowed` when `caller` may not act on `agent`.
-    static func authorize(_ caller: Caller?, agent: AgentID) throws {
-        guard let caller, !caller.scope.allows(agent) else { return }
-        throw APIError(.forbidden, "agent_not_allowed", "client \(caller.name) may not act on agent \(agent)")
-    }
-
-    static func unauthorized(_ message: String) -> APIError {
-        var error = APIError(.unauthorized, "unauthorized", message)
-        error.headers[.wwwAuthenticate] = "Bearer realm=\"ccgw-shim\""
-        return error
-    }
+    static func unauthorized(_ message: String) -> AuthFailure { .unauthorized(message) }
 
     /// Equal length and equal bytes, in time that depends only on the lengths.
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

@@ -1,4 +1,3 @@
-import Logging
 import ShimCore
 
 extension AgentSession {
@@ -19,8 +18,8 @@ extension AgentSession {
     }
 
     /// One resetskill and its recovery; the caller holds `resetLock` (one resetskill per
-    /// agent in flight, PROTOCOL.md §7). A success is recorded as the session's applied
-    /// reset, and a caller's as the desired choice.
+    /// agent in flight, PROTOCOL.md §7). A success goes to the skill keeper: the
+    /// session's applied reset, and a caller's choice as the desired one.
     func sendResetSkill(
         _ request: ResetSkillRequest, deadline: ContinuousClock.Instant, origin: ResetOrigin, requestID: String?
     ) async throws -> ResetSkillOutcome {
@@ -44,7 +43,10 @@ extension AgentSession {
             case .finish(let verdict):
                 metrics.skillReset(origin: origin, verdict: verdict)
                 if verdict == .succeeded {
-                    await recordApplied(SkillChoice(request), origin: origin, requestID: requestID, generation: held.generation)
+                    let actions = skills.succeeded(
+                        SkillChoice(request), origin: origin, at: Self.nowMilliseconds(), requestID: requestID, generation: held.generation,
+                        current: machine.current?.generation)
+                    await execute(actions)
                 }
                 return ResetSkillOutcome(answer: answer!, verdict: verdict, attempts: attempts)
             case .fail(let error):
@@ -56,7 +58,7 @@ extension AgentSession {
             case .signInAgainAndReplay:
                 metrics.replay(.signInAgain)
                 let code = answer?.retcode
-                invalidate(generation: held.generation, reason: "resetSkill: \(code?.rawValue ?? "") (session gone)", retcode: code)
+                await invalidate(generation: held.generation, reason: "resetSkill: \(code?.rawValue ?? "") (session gone)", retcode: code)
             case .retry:
                 try await Task.sleep(for: pause)
             }

@@ -18,6 +18,13 @@ struct AgentStatus: Sendable, Equatable {
     var lastError: String?
     /// Whether the session has the agent's desired skills; nil: nothing desired, or not signed in.
     var skillsInSync: Bool?
+    /// Whether the shim is meant to hold the agent's session (`sessions.signInAtStartup`,
+    /// or `sessions.keepSignedIn` once it held it): with `signedIn` false, an agent left
+    /// signed out that an operator must hear about.
+    var holdExpected: Bool = false
+
+    /// Meant to be held and not signed in.
+    var signedOutUnexpectedly: Bool { holdExpected && !signedIn }
 
     /// The API's JSON object: keys sorted, absent values as `null` (as the API promises).
     var json: JSONValue {
@@ -25,6 +32,7 @@ struct AgentStatus: Sendable, Equatable {
             ("agentId", .string(agentId)),
             ("authMode", .string(authMode)),
             ("guidAgeSeconds", guidAgeSeconds.map(JSONValue.double) ?? .null),
+            ("holdExpected", .bool(holdExpected)),
             ("lastError", lastError.map(JSONValue.string) ?? .null),
             ("lastPollAt", lastPollAt.map(JSONValue.string) ?? .null),
             ("rotations", .integer(Int64(rotations))),

@@ -4,9 +4,9 @@
 struct PollerLauncher: Sendable {
     /// Which loop of one sign-in.
     enum Kind: Sendable {
-        /// The event poll loop (`AgentSession.runPoller`).
+        /// The event poll loop (`SessionPoller`).
         case poll
-        /// The re-apply of the agent's desired skills (`AgentSession.keepSkills`).
+        /// The re-apply of the agent's desired skills (`SkillReapplier`).
         case keepSkills
     }
 
@@ -18,8 +18,8 @@ struct PollerLauncher: Sendable {
         /// Runs the loop; returns when it ends.
         func run() async {
             switch kind {
-            case .poll: await session.runPoller(generation: generation)
-            case .keepSkills: await session.keepSkills(generation: generation)
+            case .poll: await SessionPoller(generation: generation).run(session)
+            case .keepSkills: await SkillReapplier(generation: generation).run(session)
             }
         }
     }

@@ -1,5 +1,6 @@
 import Logging
 import NIOConcurrencyHelpers
+import ShimCore
 
 /// Counts what became of the sessions saved before a restart, and writes the one
 /// `info` line that says it ("sessions resumed": how many were resumed, how many were

@@ -27,16 +27,17 @@ struct SessionService: Service {
     var goneAtStart = 0
     /// How long to wait for the resumed sessions' first polls before the start-up line.
     var resumeWait: Duration = .seconds(120)
-    /// Cluster mode (issue #11): the member's keepalive and claims run here, agents are
-    /// signed in by their owners only, and shutdown hands them over; nil: a single process.
-    var cluster: ClusterGate?
+    /// This process among others: nothing in a single process; in a cluster the member's
+    /// keepalive and claims run here, agents are signed in by their owners only, and
+    /// shutdown hands them over.
+    var membership: any Membership = SoloMembership()
 
     func run() async throws {
         // Saved sessions are installed before anything else may sign an agent in.
         let tally = await resumeSaved()
         await withDiscardingTaskGroup { group in
             if let store { group.addTask { await store.run() } }
-            if let cluster { group.addTask { await cluster.member.run() } }
+            group.addTask { [membership] in await membership.run() }
             if let tally {
                 group.addTask { [logger, resumeWait] in
                     await withTaskGroup(of: Void.self) { waiter in
@@ -48,7 +49,7 @@ struct SessionService: Service {
                     tally.log(to: logger)
                 }
             }
-            if signInAtStartup, cluster == nil {  // in a cluster, each agent's owner signs it in (`ClaimPlan`)
+            if signInAtStartup, membership.signsInAtStartup {
                 for share in Self.shares(of: registry.all, count: signInConcurrency) {
                     group.addTask { await signInAtStart(share) }
                 }
@@ -60,7 +61,7 @@ struct SessionService: Service {
         }
         pollers.finish()
         // In a cluster, only the last member out signs agents out; the others release them.
-        let last = await cluster?.member.isLastMember() ?? true
+        let last = await membership.isLast()
         let signOut = signOutOnShutdown && last
         // Sign-outs are bounded like sign-ins: each needs a fresh connection (the polls'
         // connections closed with their cancellation), and 10,000 TLS handshakes at
@@ -72,18 +73,7 @@ struct SessionService: Service {
                 }
             }
         }
-        if let gate = cluster {
-            let cluster = gate.member
-            let released = await cluster.ownedCount
-            // The last member that keeps its sessions keeps its lease too, so a restart
-            // within the lease resumes them without a sign-in; every other member releases.
-            if signOut || !last {
-                await cluster.leave(handedOver: signOut ? 0 : released)
-                store?.removeAll()
-            }
-            await cluster.shutdownClient()
-            await gate.forwarder.shutdown()
-        }
+        if await membership.leave(signedOut: signOut, last: last) { store?.removeAll() }
         if let store {
             if signOut { store.removeAll() }
             store.flush()
@@ -96,9 +86,10 @@ struct SessionService: Service {
     /// writes one `info` line once every first poll has answered.
     private func resumeSaved() async -> ResumeTally? {
         // In a cluster, only the agents whose keys our kept lease still holds are ours to resume.
-        let held = await cluster?.member.heldAtJoin
-        let resumable = registry.all.compactMap { session in
-            saved[session.agentID].flatMap { $0.guid == nil || held?.contains(session.agentID) == false ? nil : (session, $0) }
+        var resumable: [(AgentSession, SavedSession)] = []
+        for session in registry.all {
+            guard let record = saved[session.agentID], record.guid != nil, await membership.mayResume(session.agentID) else { continue }
+            resumable.append((session, record))
         }
         guard !resumable.isEmpty || goneAtStart > 0 else { return nil }
         let tally = ResumeTally(expected: resumable.count, goneAtStart: goneAtStart, metrics: metrics)

@@ -27,7 +27,14 @@ struct SessionSettings: Sendable {
     /// `skills.reapplyMaxBackoff`: the cap of the re-apply loop's backoff.
     var reapplyMaxBackoff: Duration = .seconds(30)
 
+    /// `sessions.signInAtStartup`: every agent this process holds is signed in at start.
+    var signInAtStartup = false
+
+    /// The session machine's policy.
+    var policy: SessionMachine.Policy { SessionMachine.Policy(signInAtStartup: signInAtStartup, keepSignedIn: keepSignedIn) }
+
     init(config: ShimConfig) {
+        signInAtStartup = config.sessions.signInAtStartup
         authMode = config.gateway.authMode
         forceLogin = config.sessions.forceLogin
         pollInterval = config.sessions.pollInterval

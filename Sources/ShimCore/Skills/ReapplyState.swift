@@ -1,7 +1,5 @@
-import ShimCore
-
 /// What the re-apply of an agent's desired skills is doing, as the skills view shows it.
-enum ReapplyState: Sendable, Equatable {
+public enum ReapplyState: Sendable, Equatable {
     /// Nothing to do, or done.
     case idle
     /// A re-apply is waiting for its turn or under way.
@@ -11,7 +9,7 @@ enum ReapplyState: Sendable, Equatable {
     /// The gateway refused the choice (000-002 and kin): not sent again in this session.
     case refused(Retcode)
 
-    var name: String {
+    public var name: String {
         switch self {
         case .idle: "idle"
         case .pending: "pending"
@@ -20,7 +18,7 @@ enum ReapplyState: Sendable, Equatable {
         }
     }
 
-    var problem: String? {
+    public var problem: String? {
         switch self {
         case .idle, .pending: nil
         case .retrying(let message): message
