@@ -61,7 +61,7 @@ public struct ShimRuntime: Service {
         let gateway = try GatewayHTTPClient(gateway: config.gateway, agents: config.agents.count)
         let settings = SessionSettings(config: config)
         let pollers = PollerLauncher()
-        let state = StateStore.open(config: config, now: AgentSession.nowMilliseconds(), metrics: metrics, logger: logger)
+        let state = StateStore.open(config: config, now: SessionClock.nowMilliseconds(), metrics: metrics, logger: logger)
         let store = state.store
         // The cluster drives the sessions through the registry (`AgentControl`); the sessions
         // ask the cluster before every sign-in (`SignInGuard`). A single process has neither.

@@ -27,3 +27,11 @@ struct SessionSummary {
         return summary
     }
 }
+
+/// One agent's share of the periodic session gauges.
+struct SessionGauge: Sendable {
+    var signedIn: Bool
+    var guidAgeSeconds: Double
+    var skillsOutOfSync: Bool
+    var signedOutUnexpectedly: Bool
+}

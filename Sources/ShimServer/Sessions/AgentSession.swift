@@ -109,7 +109,7 @@ actor AgentSession {
             case .tellGuardEnded: await signInGuard.sessionEnded(agentID)
             case .tellGuardSignInFailed(let existed): await signInGuard.signInFailed(agentID, existed: existed)
             case .tellGuardSignedOut: await signInGuard.signedOut(agentID)
-            case .signInAgain(let reason): await signInAgain(reason)
+            case .signInAgain(let reason): await SignInAgain(reason: reason).run(self)
             }
         }
     }
@@ -162,7 +162,7 @@ actor AgentSession {
     func polled(generation: Int) async {
         let now = Date()
         view.polled(at: now)
-        await execute(machine.polled(generation: generation, now: Self.milliseconds(now)))
+        await execute(machine.polled(generation: generation, now: SessionClock.milliseconds(now)))
     }
 
     func recordError(_ text: String) { view.failed(text) }
@@ -187,20 +187,7 @@ actor AgentSession {
         machine.close()
         await signInFlight.waitIfRunning()
         await refreshFlight.waitIfRunning()
-        if signOut { await self.signOut() }
-    }
-
-    /// Signs the agent out (`logout`) if it is signed in.
-    func signOut() async {
-        let (held, actions) = machine.signingOut()
-        guard let held else { return }
-        await execute(actions)
-        do throws(GatewayCallError) {
-            let answer = try await call(.logout(agentID), guid: held.guid, timeout: settings.signOutTimeout)
-            logger.info("logout", metadata: ["method": "logout", "gateway.retcode": "\(answer.retcode?.rawValue ?? "http \(answer.status)")"])
-        } catch {
-            logger.warning("logout failed", metadata: ["method": "logout", "error": "\(error.message)"])
-        }
+        if signOut { await SignOut().run(self) }
     }
 
     // MARK: Calls
@@ -246,20 +233,4 @@ actor AgentSession {
     func status() -> AgentStatus {
         view.status(agent: agentID, authMode: settings.authMode, machine: machine, skillsInSync: skills.inSync(in: machine.current?.generation))
     }
-
-    /// Milliseconds since 1970, the saved state's clock (it must survive a restart).
-    static func nowMilliseconds() -> Int64 { milliseconds(Date()) }
-
-    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-
-    /// A random id for one sign-in.
-    static func newSignInID() -> String { String(UInt64.random(in: .min ... .max), radix: 36) }
-}
-
-/// One agent's share of the periodic session gauges.
-struct SessionGauge: Sendable {
-    var signedIn: Bool
-    var guidAgeSeconds: Double
-    var skillsOutOfSync: Bool
-    var signedOutUnexpectedly: Bool
 }

@@ -26,7 +26,7 @@ struct LocalSignInGuard: SignInGuard {
 
     func permitSignIn(_ agent: AgentID) async throws(SessionFailure) -> SignInPermit {
         let saved = store?.session(agent)
-        let reason = saved?.takeoverReason(now: AgentSession.nowMilliseconds(), unpolledSignOut: unpolledSignOut)
+        let reason = saved?.takeoverReason(now: SessionClock.nowMilliseconds(), unpolledSignOut: unpolledSignOut)
         return SignInPermit(ownSession: reason, sessionExisted: saved != nil)
     }
 

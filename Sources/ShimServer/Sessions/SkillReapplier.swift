@@ -32,7 +32,7 @@ struct SkillReapplier {
         // Waiting for the lock ends only by cancellation (shutting down): stop.
         let next = try? await session.resetLock.withLock { () async -> SkillSync.Next in
             guard session.current?.generation == generation, case .reapply(let choice) = session.skillDecision() else { return .done }
-            let requestID = "reapply-" + AgentSession.newSignInID()
+            let requestID = "reapply-" + SessionClock.newSignInID()
             var logger = session.logger
             logger[metadataKey: "request.id"] = .string(requestID)
             var line = ResetSkillLogLine(route: "reapply", origin: .reapply)
@@ -45,7 +45,7 @@ struct SkillReapplier {
             let problem: String
             do {
                 let deadline = ContinuousClock.now + session.settings.requestTimeout
-                let outcome = try await session.sendResetSkill(request, deadline: deadline, origin: .reapply, requestID: requestID)
+                let outcome = try await ResetSkillProcedure(request: request, deadline: deadline, origin: .reapply, requestID: requestID).run(session)
                 problem = line.emit(outcome, to: logger)?.message ?? ""
                 retcode = outcome.answer.retcode
                 next = SkillSync.next(after: outcome.verdict)
