@@ -37,6 +37,12 @@ public struct ShimRuntime: Service {
         public var onMetricsServerRunning: @Sendable (Int) async -> Void = { _ in }
         /// How often `STATUS=` and the session gauges are refreshed.
         public var statusInterval: Duration = .seconds(5)
+        /// The gateway to talk to instead of HTTPS to `gateway.url`: an in-process gateway
+        /// (the simulator's router in the tests). nil: the HTTPS client.
+        public var gatewayTransport: (any GatewayTransport)?
+        /// Serve the API on `listen` (the default). false: the embedder serves `router`
+        /// itself (in process, without a socket); the API counts as ready at once.
+        public var serveAPI = true
 
         public init(configPath: String? = nil) {
             self.configPath = configPath
@@ -50,7 +56,10 @@ public struct ShimRuntime: Service {
     let logger: Logger
     let reloadOnSIGHUP: Bool
     let registry: SessionRegistry
-    let gateway: GatewayHTTPClient
+    /// The HTTPS client to the gateway; nil when an in-process transport was given.
+    let gateway: GatewayHTTPClient?
+    /// The API's routes, built (what the listener serves).
+    let api: RouterResponder<ShimRequestContext>
 
     /// Builds every part from a loaded config. Throws when the CA file cannot be used.
     public init(loaded: ConfigLoader.Loaded, logger: Logger, levelControl: LogLevelControl, options: Options = Options()) throws(ConfigError) {
@@ -58,7 +67,8 @@ public struct ShimRuntime: Service {
         self.logger = logger
         let notifier = SystemdNotifier(environment: options.environment)
         let metrics = ShimMetrics(factory: PrometheusMetricsFactory(registry: options.prometheus), agentLabel: config.metrics.agentLabel)
-        let gateway = try GatewayHTTPClient(gateway: config.gateway, agents: config.agents.count)
+        let client = options.gatewayTransport == nil ? try GatewayHTTPClient(gateway: config.gateway, agents: config.agents.count) : nil
+        guard let gateway: any GatewayTransport = options.gatewayTransport ?? client else { preconditionFailure("a gateway transport") }
         let settings = SessionSettings(config: config)
         let pollers = PollerLauncher()
         let state = StateStore.open(config: config, now: SessionClock.nowMilliseconds(), metrics: metrics, logger: logger)
@@ -70,7 +80,7 @@ public struct ShimRuntime: Service {
         let makeSession: @Sendable (ShimConfig.Agent, String) -> AgentSession = { agent, password in
             AgentSession(
                 agent: agent, password: password, gateway: gateway, settings: settings, pollers: pollers, metrics: metrics,
-                logger: logger, store: store, signInGuard: cluster?.member, owned: cluster == nil)
+                logger: logger, store: store, signInGuard: cluster.map { ClusterSignInGuard(member: $0.member) }, owned: cluster == nil)
         }
         for agent in config.agents { registry.add(makeSession(agent, loaded.passwords[agent.id] ?? "")) }
         self.cluster = cluster
@@ -87,11 +97,13 @@ public struct ShimRuntime: Service {
             authenticator: CallerAuthenticator(clients: config.clients, tokens: loaded.tokens), limits: config.limits,
             warnings: loaded.warnings.filter { $0.hasPrefix("gateway.insecureSkipVerify") },
             owners: cluster.map { ClusterDispatch(gate: $0) } ?? LocalDispatch(), peers: cluster ?? NoPeers(),
-            clusterStatus: { [member = cluster?.member] in await member?.statusJSON() ?? ClusterRoutes.single }, bulk: config.bulk)
+            clusterStatus: { [member = cluster?.member] in if let member { await ClusterStatus.json(of: member) } else { ClusterRoutes.single } },
+            bulk: config.bulk)
         let onServerRunning = options.onServerRunning
         let listenHost = config.listen.host
+        let api = router.buildResponder()
         let app = Application(
-            router: router,
+            responder: api,
             server: try Self.serverBuilder(tls: config.listen.tls),
             configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: nil),
             onServerRunning: { channel in
@@ -106,15 +118,15 @@ public struct ShimRuntime: Service {
             },
             logger: logger
         )
-        var services: [any Service] = [
-            GatewayClientService(client: gateway),
+        var services: [any Service] = []
+        if let client { services.append(GatewayClientService(client: client)) }
+        services.append(
             SessionService(
                 registry: registry, pollers: pollers, signInAtStartup: config.sessions.signInAtStartup,
                 signInConcurrency: config.sessions.signInConcurrency,
                 signOutOnShutdown: config.sessions.signOutOnShutdown, logger: logger, metrics: metrics, store: store,
                 saved: state.sessions, goneAtStart: state.gone, resumeWait: config.gateway.unpolledSignOut,
-                membership: cluster ?? SoloMembership()),
-        ]
+                membership: cluster ?? SoloMembership()))
         if let metricsListen = config.metrics.listen {
             let onMetrics = options.onMetricsServerRunning
             services.append(
@@ -124,7 +136,7 @@ public struct ShimRuntime: Service {
                     onServerRunning: { await onMetrics($0.localAddress?.port ?? 0) },
                     logger: logger))
         }
-        services.append(app)
+        if options.serveAPI { services.append(app) } else { readiness.listenerBound() }
         services.append(
             DrainGate(readiness: readiness, drainSignal: drainSignal, notifier: notifier, shutdownSettings: shutdownSettings, logger: logger))
         let probeHost = ["0.0.0.0", "::", "*"].contains(listenHost) ? "127.0.0.1" : listenHost
@@ -146,7 +158,8 @@ public struct ShimRuntime: Service {
         self.services = services
         self.reloader = reloader
         self.registry = registry
-        self.gateway = gateway
+        self.gateway = client
+        self.api = api
     }
 
     /// Plain HTTP/1.1, or HTTPS with `listen.tls`.
@@ -179,7 +192,7 @@ public struct ShimRuntime: Service {
 
     /// Closes the HTTP clients when the runtime will not run (a refused join).
     func closeClients() async {
-        try? await gateway.shutdown()
+        try? await gateway?.shutdown()
         if let cluster {
             await cluster.member.shutdownClient()
             await cluster.forwarder.shutdown()

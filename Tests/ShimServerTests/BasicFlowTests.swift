@@ -6,7 +6,9 @@ import Testing
 @Suite(.timeLimit(.minutes(1))) struct BasicFlowTests {
     @Test(arguments: [SimulatorOptions.AuthMode.static, .dynamic])
     func signsInAndResetsSkills(mode: SimulatorOptions.AuthMode) async throws {
-        try await withHarness(simulator: testSimulatorOptions(mode), yaml: { testShimYAML(gatewayURL: $0, caFile: $1, authMode: mode.rawValue) }) {
+        try await withHarness(
+            inProcess: true, simulator: testSimulatorOptions(mode), yaml: { testShimYAML(gatewayURL: $0, caFile: $1, authMode: mode.rawValue) }
+        ) {
             (h: Harness) async throws in
             let reply = try await h.resetSkill("1001", #"{"skills":[7,1,9]}"#)
             #expect(reply.status == 200)
@@ -28,7 +30,7 @@ import Testing
     }
 
     @Test func mapsEveryBodyShapeToTheGatewayCall() async throws {
-        try await withHarness { (h: Harness) async throws in
+        try await withHarness(inProcess: true) { (h: Harness) async throws in
             #expect(try await h.resetSkill("1001", #"{"skills":[]}"#).status == 200)
             #expect(try await h.resetSkill("1001", #"{"allConfiguredSkills":true,"phoneLinkage":true}"#).status == 200)
             #expect(try await h.resetSkill("1001", #"{"skills":[3,3,2],"phoneLinkage":false}"#).status == 200)
@@ -45,7 +47,7 @@ import Testing
     }
 
     @Test func showsAgentStatusWithoutSecrets() async throws {
-        try await withHarness { (h: Harness) async throws in
+        try await withHarness(inProcess: true) { (h: Harness) async throws in
             let before = try await h.request("GET", "/v1/agents/1002")
             #expect(before.status == 200)
             #expect(before.json?["signedIn"] == .bool(false))
@@ -75,7 +77,7 @@ import Testing
     }
 
     @Test func echoesOrGeneratesRequestIDs() async throws {
-        try await withHarness { (h: Harness) async throws in
+        try await withHarness(inProcess: true) { (h: Harness) async throws in
             let echoed = try await h.request("GET", "/healthz", headers: [("X-Request-Id", "crm-42")])
             #expect(echoed.header("X-Request-Id") == "crm-42")
             let generated = try await h.request("GET", "/healthz", headers: [("X-Request-Id", String(repeating: "x", count: 300))])

@@ -90,7 +90,7 @@ import Glibc
     }
 
     @Test func aMalformedBodyIsRefusedAsAWholeAndNothingIsSent() async throws {
-        try await withHarness { harness in
+        try await withHarness(inProcess: true) { harness in
             for (body, status) in [
                 (#"{"agents":[]}"#, 400), (#"{"agents":"1001"}"#, 400), (#"[{"agentId":"1001","skills":[1]}]"#, 400), ("{", 400),
             ] {

@@ -8,7 +8,7 @@ import Testing
     let path = "/agentgateway/resource/onlineagent/1001/resetskill"
 
     @Test func forwardsAndReturnsTheGatewayBodyUnchanged() async throws {
-        try await withHarness { (h: Harness) async throws in
+        try await withHarness(inProcess: true) { (h: Harness) async throws in
             let reply = try await h.request(
                 "POST", "\(path)/false?skillid=3;7&phonelinkage=0&evil=1",
                 headers: [("Guid", "caller-supplied-guid"), ("Cookie", "caller=cookie")])
@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func gatewayRetcodesPassThroughWhateverTheyAre() async throws {
-        try await withHarness { (h: Harness) async throws in
+        try await withHarness(inProcess: true) { (h: Harness) async throws in
             _ = try await h.request("POST", "\(path)/false?skillid=1")
             await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .retcode("000-002")))
             let rejected = try await h.request("POST", "\(path)/false?skillid=1")
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func shimSideFailuresUseTheShimStatuses() async throws {
-        try await withHarness { (h: Harness) async throws in
+        try await withHarness(inProcess: true) { (h: Harness) async throws in
             let bad = try await h.request("POST", "\(path)/false?skillid=1,2")
             #expect(bad.status == 400 && bad.errorCode == "invalid_request")
             let badLinkage = try await h.request("POST", "\(path)/false?phonelinkage=yes")

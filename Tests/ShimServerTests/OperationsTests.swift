@@ -8,7 +8,7 @@ import Testing
 /// Readiness, drain, metrics, systemd notification and reload (issue #3).
 @Suite(.timeLimit(.minutes(1))) struct OperationsTests {
     @Test func readinessTurns503AtOnceOnShutdownWhileTheShimKeepsServing() async throws {
-        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1) + "\nshutdown: {drainDelay: 3s, timeout: 2s}\n" }) {
+        try await withHarness(inProcess: true, yaml: { testShimYAML(gatewayURL: $0, caFile: $1) + "\nshutdown: {drainDelay: 3s, timeout: 2s}\n" }) {
             (h: Harness) async throws in
             #expect(try await h.request("GET", "/readyz").status == 200)
             await h.beginStop()
@@ -29,9 +29,12 @@ import Testing
     }
 
     @Test func requestsOutlivingTheDrainTimeoutGet503() async throws {
-        try await withHarness(yaml: {
-            testShimYAML(gatewayURL: $0, caFile: $1, requestTimeout: "10s") + "\nshutdown: {drainDelay: 0s, timeout: 300ms}\n"
-        }) { (h: Harness) async throws in
+        try await withHarness(
+            inProcess: true,
+            yaml: {
+                testShimYAML(gatewayURL: $0, caFile: $1, requestTimeout: "10s") + "\nshutdown: {drainDelay: 0s, timeout: 300ms}\n"
+            }
+        ) { (h: Harness) async throws in
             #expect(try await h.resetSkill().status == 200)
             await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .delay(.seconds(3))))
             async let slow = h.resetSkill()
@@ -49,7 +52,7 @@ import Testing
     }
 
     @Test func metricsShowTheSeriesWithSaneValues() async throws {
-        try await withHarness { (h: Harness) async throws in
+        try await withHarness(inProcess: true) { (h: Harness) async throws in
             #expect(try await h.resetSkill().status == 200)
             await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .retcode("000-003")))
             #expect(try await h.resetSkill().status == 200)
@@ -139,7 +142,7 @@ import Testing
     }
 
     @Test func reloadAddsRemovesAndUpdatesAgentsAndChangesTheLogLevel() async throws {
-        try await withHarness { (h: Harness) async throws in
+        try await withHarness(inProcess: true) { (h: Harness) async throws in
             #expect(try await h.resetSkill("1001").status == 200)
             #expect(try await h.resetSkill("1003", #"{"skills":[4]}"#).status == 200)
             let original = try String(contentsOfFile: h.configPath, encoding: .utf8)
@@ -176,7 +179,7 @@ import Testing
     }
 
     @Test func invalidReloadKeepsTheRunningConfig() async throws {
-        try await withHarness { (h: Harness) async throws in
+        try await withHarness(inProcess: true) { (h: Harness) async throws in
             #expect(try await h.resetSkill("1001").status == 200)
             try Data("gateway: {url: \"https://gw:8043\", authMode: static, pollTimout: 1s}\n".utf8).write(to: URL(fileURLWithPath: h.configPath))
             #expect(await h.runtime.reload() == false)

@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func refusedUpdateGuidFallsBackToForceLogin() async throws {
-        try await withHarness { (h: Harness) async throws in
+        try await withHarness(inProcess: true) { (h: Harness) async throws in
             try await warmUp(h)
             await h.gateway.expireGUIDs("1001")  // every GUID the shim holds is now unknown: 000-003
             let reply = try await h.resetSkill()
@@ -33,7 +33,7 @@ import Testing
 
     @Test func lostSessionIsSignedInAgainAndReplayed() async throws {
         // A long poll interval, so the request (not the poller) is the first to meet the lost session.
-        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1, pollInterval: "20s") }) { (h: Harness) async throws in
+        try await withHarness(inProcess: true, yaml: { testShimYAML(gatewayURL: $0, caFile: $1, pollInterval: "20s") }) { (h: Harness) async throws in
             try await warmUp(h)
             try await Task.sleep(for: .milliseconds(300))  // the first poll took a queued event at once; the poller now sleeps
             await h.gateway.signOutUnpolled("1001")  // the gateway dropped the agent: 100-006
@@ -64,7 +64,8 @@ import Testing
     }
 
     @Test func slowGatewayGivesTimeout() async throws {
-        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1, requestTimeout: "1s") }) { (h: Harness) async throws in
+        try await withHarness(inProcess: true, yaml: { testShimYAML(gatewayURL: $0, caFile: $1, requestTimeout: "1s") }) {
+            (h: Harness) async throws in
             try await warmUp(h)
             await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .delay(.seconds(3))))
             let started = ContinuousClock.now
@@ -76,7 +77,8 @@ import Testing
     }
 
     @Test func tricklingGatewayCannotHoldARequestPastItsDeadline() async throws {
-        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1, requestTimeout: "1s") }) { (h: Harness) async throws in
+        try await withHarness(inProcess: true, yaml: { testShimYAML(gatewayURL: $0, caFile: $1, requestTimeout: "1s") }) {
+            (h: Harness) async throws in
             try await warmUp(h)
             await h.gateway.addFault(FaultRule(operation: "resetSkill", action: .trickle))
             let reply = try await h.resetSkill()
@@ -100,7 +102,7 @@ import Testing
     }
 
     @Test func displacedSessionRecoversOnlyWithForceLogin() async throws {
-        try await withHarness { (h: Harness) async throws in
+        try await withHarness(inProcess: true) { (h: Harness) async throws in
             try await warmUp(h)
             await h.gateway.displace("1001")  // someone force-signed the agent in elsewhere
             let reply = try await h.resetSkill()

@@ -11,7 +11,8 @@ import Testing
         options.pollHold = .milliseconds(100)
         options.sendPlainGuidHeader = true
         var replies: [String] = []
-        try await withHarness(simulator: options, yaml: { testShimYAML(gatewayURL: $0, caFile: $1, forceLogin: true) }) { (h: Harness) async throws in
+        try await withHarness(inProcess: true, simulator: options, yaml: { testShimYAML(gatewayURL: $0, caFile: $1, forceLogin: true) }) {
+            (h: Harness) async throws in
             // Exercise every path that handles a GUID or cookie: sign-in, rotation, updateGuid,
             // forceLogin, errors, compat, status, sign-out.
             replies.append(try await h.resetSkill().body)

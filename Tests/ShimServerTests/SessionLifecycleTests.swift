@@ -13,7 +13,7 @@ import Testing
         options.rotationInterval = .milliseconds(250)
         options.guidGrace = .seconds(2)
         options.pollHold = .milliseconds(200)
-        try await withHarness(simulator: options) { (h: Harness) async throws in
+        try await withHarness(inProcess: true, simulator: options) { (h: Harness) async throws in
             let until = ContinuousClock.now + .seconds(3)
             var statuses: [Int] = []
             // At least 3 s (a dozen rotations) and at least 20 requests, however busy the machine is.
@@ -36,7 +36,7 @@ import Testing
     @Test func staticModeKeepsOneGUID() async throws {
         var options = testSimulatorOptions(.static)
         options.pollHold = .milliseconds(100)
-        try await withHarness(simulator: options, yaml: { testShimYAML(gatewayURL: $0, caFile: $1, authMode: "static") }) {
+        try await withHarness(inProcess: true, simulator: options, yaml: { testShimYAML(gatewayURL: $0, caFile: $1, authMode: "static") }) {
             (h: Harness) async throws in
             for _ in 0..<5 {
                 #expect(try await h.resetSkill().status == 200)
@@ -55,7 +55,7 @@ import Testing
         // after 2 s; with it, it stays (the same 1:10 ratio as the gateway's 10 s hold and 2 min).
         options.unpolledTimeout = .seconds(2)
         options.pollHold = .milliseconds(200)
-        try await withHarness(simulator: options) { (h: Harness) async throws in
+        try await withHarness(inProcess: true, simulator: options) { (h: Harness) async throws in
             #expect(try await h.resetSkill().status == 200)
             try await Task.sleep(for: .seconds(4))
             #expect(await h.gateway.isSignedIn("1001"))
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func lateAnswerOfAnOldSessionDoesNotEndTheNewOne() async throws {
-        try await withHarness { (h: Harness) async throws in
+        try await withHarness(inProcess: true) { (h: Harness) async throws in
             #expect(try await h.resetSkill().status == 200)
             await h.gateway.signOutUnpolled("1001")
             #expect(try await h.resetSkill().status == 200)  // signed in again: generation 2
@@ -86,7 +86,7 @@ import Testing
     }
 
     @Test func shutdownSignsAgentsOut() async throws {
-        try await withHarness { (h: Harness) async throws in
+        try await withHarness(inProcess: true) { (h: Harness) async throws in
             #expect(try await h.resetSkill("1001").status == 200)
             #expect(try await h.resetSkill("1003", #"{"skills":[4]}"#).status == 200)
             await h.stopShim()
@@ -118,7 +118,8 @@ import Testing
     }
 
     @Test func signInAtStartupSignsEveryAgentIn() async throws {
-        try await withHarness(yaml: { testShimYAML(gatewayURL: $0, caFile: $1, signInAtStartup: true) }) { (h: Harness) async throws in
+        try await withHarness(inProcess: true, yaml: { testShimYAML(gatewayURL: $0, caFile: $1, signInAtStartup: true) }) {
+            (h: Harness) async throws in
             for _ in 0..<50 where await h.journal("login").count < 3 { try await Task.sleep(for: .milliseconds(20)) }
             #expect(await h.journal("login").count == 3)
             #expect(await h.gateway.isSignedIn("1003"))
@@ -130,6 +131,7 @@ import Testing
         // Long enough that two sign-ins overlap even when the suite loads the machine.
         options.faults = [FaultRule(operation: "login", action: .delay(.milliseconds(700)), times: nil)]
         try await withHarness(
+            inProcess: true,
             simulator: options,
             yaml: {
                 testShimYAML(gatewayURL: $0, caFile: $1, signInAtStartup: true)
@@ -150,7 +152,7 @@ import Testing
             FaultRule(operation: "login", agentID: "1002", action: .httpStatus(503), times: 6),
             FaultRule(operation: "login", agentID: "1003", action: .retcode("100-004"), times: nil),
         ]
-        try await withHarness(simulator: options, yaml: { testShimYAML(gatewayURL: $0, caFile: $1, signInAtStartup: true) }) {
+        try await withHarness(inProcess: true, simulator: options, yaml: { testShimYAML(gatewayURL: $0, caFile: $1, signInAtStartup: true) }) {
             (h: Harness) async throws in
             for _ in 0..<400 where !(await h.gateway.isSignedIn("1002")) { try await Task.sleep(for: .milliseconds(25)) }
             #expect(await h.gateway.isSignedIn("1002"))

@@ -40,7 +40,9 @@ import Testing
               - {id: "1002", phone: "70002", password: "pw-1002-Secret!", skills: all}
               - {id: "1003", phone: "70003", password: "pw-1003-Secret!", skills: {skills: [4, 9], phoneLinkage: false}}
             """
-        try await withHarness(yaml: { Self.yaml($0, $1, sessions: "signInAtStartup: true", extra: "skills: {default: [1, 2]}", agents: agents) }) {
+        try await withHarness(
+            inProcess: true, yaml: { Self.yaml($0, $1, sessions: "signInAtStartup: true", extra: "skills: {default: [1, 2]}", agents: agents) }
+        ) {
             harness in
             let expected = ["1001": [1, 2], "1002": [1, 2, 3, 7], "1003": [4]]
             let joined = await eventually {
@@ -75,7 +77,8 @@ import Testing
     /// again with the caller's last choice; a foreign holder (displaced, forceLogin off)
     /// is left alone: nothing taken, nothing re-applied.
     @Test func aSessionTheGatewayEndedIsSignedInAgainWithTheCallersChoice() async throws {
-        try await withHarness(yaml: { Self.yaml($0, $1, sessions: "keepSignedIn: true", extra: "skills: {default: [1]}") }) { harness in
+        try await withHarness(inProcess: true, yaml: { Self.yaml($0, $1, sessions: "keepSignedIn: true", extra: "skills: {default: [1]}") }) {
+            harness in
             #expect(try await harness.resetSkill("1001", #"{"skills":[3,7]}"#).status == 200)
             #expect(await harness.gateway.joinedSkills("1001") == [3, 7])
             var mark = await Self.mark(harness)
@@ -103,7 +106,7 @@ import Testing
 
     /// With `forceLogin: true` a displaced session is taken over and the choice re-applied.
     @Test func aDisplacedSessionTakenOverGetsTheChoiceBack() async throws {
-        try await withHarness(yaml: { Self.yaml($0, $1, sessions: "keepSignedIn: true", forceLogin: true) }) { harness in
+        try await withHarness(inProcess: true, yaml: { Self.yaml($0, $1, sessions: "keepSignedIn: true", forceLogin: true) }) { harness in
             let first = try await harness.resetSkill("1002", #"{"allConfiguredSkills":true,"phoneLinkage":true}"#)
             #expect(first.status == 200)
             let mark = await Self.mark(harness)
@@ -120,7 +123,7 @@ import Testing
     /// A caller's reset that arrives while a re-apply is at the gateway waits for it, then
     /// wins: the gateway ends with the caller's choice, never two resetskills at once.
     @Test func aCallersResetRacingAReapplyWins() async throws {
-        try await withHarness(yaml: { Self.yaml($0, $1, sessions: "keepSignedIn: true") }) { harness in
+        try await withHarness(inProcess: true, yaml: { Self.yaml($0, $1, sessions: "keepSignedIn: true") }) { harness in
             #expect(try await harness.resetSkill("1001", #"{"skills":[1,2]}"#).status == 200)
             await harness.gateway.addFault(FaultRule(operation: "resetSkill", agentID: "1001", action: .delay(.milliseconds(800))))
             let mark = await Self.mark(harness)
@@ -152,7 +155,7 @@ import Testing
             FaultRule(operation: "resetSkill", agentID: "1002", action: .httpStatus(503), times: 6),
             FaultRule(operation: "resetSkill", agentID: "1003", action: .delay(.milliseconds(1500))),
         ]
-        try await withHarness(simulator: options, yaml: yaml) { harness in
+        try await withHarness(inProcess: true, simulator: options, yaml: yaml) { harness in
             #expect(await eventually { await harness.gateway.joinedSkills("1002") == [1, 2] })
             let retriedAfterTimeout = await eventually {
                 let count = await Self.resets(harness, "1003").count
@@ -189,7 +192,7 @@ import Testing
     /// The skills view: a fresh agent (no session: configured unknown), after a caller's
     /// reset (joined = desired ∩ configured), and with `agentskills` failing.
     @Test func theSkillsViewShowsConfiguredDesiredJoinedAndInSync() async throws {
-        try await withHarness(yaml: { Self.yaml($0, $1, extra: "skills: {configuredCacheTTL: 0s}") }) { harness in
+        try await withHarness(inProcess: true, yaml: { Self.yaml($0, $1, extra: "skills: {configuredCacheTTL: 0s}") }) { harness in
             let fresh = try await harness.request("GET", "/v1/agents/1001/skills")
             #expect(fresh.status == 200)
             #expect(fresh.json?["signedIn"] == .bool(false))

@@ -19,7 +19,7 @@ struct ClusterDispatch: OwnerDispatch {
         var fresh = false
         var retried = false
         while true {
-            switch await gate.member.route(agent, forwarded: peer != nil, fresh: fresh) {
+            switch await ClusterRouting.route(agent, forwarded: peer != nil, fresh: fresh, in: gate.member) {
             case .serve:
                 let result = await serve()
                 // The agent changed hands under us: the member that forwarded it resolves the
@@ -46,7 +46,7 @@ struct ClusterDispatch: OwnerDispatch {
                     retried = true
                     fresh = true
                     // A leaving member releases its agents within moments; a dead one's lease runs out.
-                    _ = await gate.member.waitForOwnerChange(agent, from: member, until: started + gate.requestTimeout)
+                    _ = await ClusterRouting.waitForOwnerChange(agent, from: member, until: started + gate.requestTimeout, in: gate.member)
                 case .notOwner, .unreachable:
                     throw ClusterRefusal.unavailable("the member that holds agent \(agent) cannot serve it now; send the request again")
                 }

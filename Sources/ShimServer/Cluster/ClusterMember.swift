@@ -20,11 +20,15 @@ actor ClusterMember {
     let etcd: EtcdClient
     let logger: Logger
     let metrics: ShimMetrics
+    /// What this member knows of each agent's owner (pure; fed by the reads and claims here).
+    private(set) var book: OwnershipBook
     /// Every configured agent, in order.
-    private(set) var agents: [AgentID]
+    var agents: [AgentID] { book.agents }
+    /// The last read of the whole cluster.
+    var snapshot: ClusterSnapshot { book.snapshot }
     let signInAtStartup: Bool
     /// Where the lease id is kept, so a member restarted within `leaseTTL` keeps its lease.
-    let leaseFile: String?
+    let leaseFile: LeaseFile?
     /// How often the keepalive and the cluster read run (a third of the lease).
     nonisolated let tick: Duration
 
@@ -35,12 +39,6 @@ actor ClusterMember {
     private(set) var leaseConfirmedAt: ContinuousClock.Instant?
     private(set) var etcdReachable = true
     private(set) var lastEtcdError: String?
-    /// What we know of each agent's key.
-    private var ownership: [AgentID: AgentOwnership] = [:]
-    private var owners: [AgentID: ClusterSnapshot.Owner] = [:]
-    /// The etcd revision at which we last learned each agent's owner.
-    private var learnedAt: [AgentID: Int64] = [:]
-    private(set) var snapshot = ClusterSnapshot()
     /// Agents whose keys were ours when we joined with a kept lease: their saved
     /// sessions resume without a sign-in.
     private(set) var heldAtJoin: Set<AgentID> = []
@@ -66,31 +64,23 @@ actor ClusterMember {
         self.settings = settings
         self.keys = ClusterKeys(prefix: settings.prefix)
         self.memberID = settings.memberID
-        self.agents = agents
+        self.book = OwnershipBook(memberID: settings.memberID, agents: agents)
         self.signInAtStartup = signInAtStartup
-        self.leaseFile = stateDirectory.map { $0 + "/cluster.json" }
+        self.leaseFile = stateDirectory.map { LeaseFile(path: $0 + "/cluster.json", memberID: settings.memberID, prefix: settings.prefix) }
         self.tick = settings.leaseTTL / 3
         self.etcd = EtcdClient(endpoints: settings.etcd.endpoints, tls: tls, callTimeout: min(.seconds(2), settings.leaseTTL / 3))
         self.metrics = metrics
         var logger = logger
         logger[metadataKey: "cluster.member"] = "\(settings.memberID)"
         self.logger = logger
-        for agent in agents { ownership[agent] = AgentOwnership(memberID: settings.memberID) }
     }
 
     /// A reload changed the agents: new ones can be claimed; the keys of those that left
     /// are released (the reload has signed them out).
     func setAgents(_ agents: [AgentID]) async {
-        let kept = Set(agents)
-        for agent in self.agents where !kept.contains(agent) {
-            if let epoch = ownership[agent]?.guardEpoch, lease != 0 {
-                _ = try? await etcd.guarded(keys.agent(agent), epoch: epoch, lease: lease, then: [EtcdJSON.delete(keys.agent(agent))])
-            }
-            ownership[agent] = nil
-            owners[agent] = nil
+        for (agent, epoch) in book.setAgents(agents) where lease != 0 {
+            _ = try? await etcd.guarded(keys.agent(agent), epoch: epoch, lease: lease, then: [EtcdJSON.delete(keys.agent(agent))])
         }
-        self.agents = agents
-        for agent in agents where ownership[agent] == nil { ownership[agent] = AgentOwnership(memberID: memberID) }
     }
 
     /// Why joining failed for good.
@@ -125,7 +115,7 @@ actor ClusterMember {
     private func joinOnce() async throws(EtcdError) -> String? {
         var kept: Int64 = 0
         var leaseKept = false
-        if let saved = readLeaseFile() {
+        if let saved = leaseFile?.read() {
             let sentAt = ContinuousClock.now
             if try await etcd.keepAlive(saved) != nil {
                 kept = saved
@@ -159,7 +149,7 @@ actor ClusterMember {
             }
             try? await Task.sleep(for: .milliseconds(250))
         }
-        writeLeaseFile()
+        leaseFile?.write(lease, logger: logger)
         reachability(true, nil, call: "join")
         try await refresh()
         heldAtJoin = Set(snapshot.owners.filter { $0.value.lease == lease && $0.value.record.member == memberID }.keys)
@@ -175,31 +165,6 @@ actor ClusterMember {
     }
 
     var hasJoined: Bool { isJoined }
-
-    // MARK: The lease file
-
-    private func readLeaseFile() -> Int64? {
-        guard let leaseFile, let data = FileManager.default.contents(atPath: leaseFile),
-            let json = try? JSONParser.parse(Array(data)), json["member"]?.stringValue == memberID,
-            json["prefix"]?.stringValue == settings.prefix, let id = json["lease"]?.stringValue.flatMap({ Int64($0) })
-        else { return nil }
-        return id
-    }
-
-    private func writeLeaseFile() {
-        guard let leaseFile else { return }
-        let text = JSONValue.object([("member", .string(memberID)), ("prefix", .string(settings.prefix)), ("lease", .string(String(lease)))])
-        do {
-            try StateFile.write(text.serialized, to: leaseFile)
-        } catch {
-            logger.warning("cluster: cannot keep the lease id in the state directory (\(error))", metadata: ["state.directory": "\(leaseFile)"])
-        }
-    }
-
-    private func forgetLeaseFile() {
-        guard let leaseFile else { return }
-        unlink(leaseFile)
-    }
 
     // MARK: etcd reachability
 
@@ -221,45 +186,28 @@ actor ClusterMember {
 
     // MARK: Reading the cluster
 
-    /// Reads every key under the prefix and updates what we know of each agent. What we
-    /// learned after the range's revision (our own claim, a newer read of one key) is
-    /// kept: a read that started before a claim must not undo it.
+    /// Reads every key under the prefix and updates what we know of each agent (a read that
+    /// started before a claim of ours does not undo it: `OwnershipBook.read`).
     func refresh() async throws(EtcdError) {
         let (values, revision) = try await etcd.list(from: keys.picture.from, to: keys.picture.to)
-        var fresh = ClusterSnapshot(keys: keys, values: values)
-        for agent in agents {
-            if let known = learnedAt[agent], known > revision {
-                fresh.owners[agent] = owners[agent]
-                continue
-            }
-            observe(agent, owner: fresh.owners[agent], revision: revision)
-        }
-        snapshot = fresh
-        metrics.cluster(
-            owned: ownedCount, members: snapshot.members.count, etcdReachable: etcdReachable)
+        book.read(ClusterSnapshot(keys: keys, values: values), revision: revision, lease: lease)
+        metrics.cluster(owned: ownedCount, members: snapshot.members.count, etcdReachable: etcdReachable)
     }
 
     /// Reads one agent's key.
     func refresh(_ agent: AgentID) async throws(EtcdError) {
         let (value, revision) = try await etcd.get(keys.agent(agent))
-        guard (learnedAt[agent] ?? 0) <= revision else { return }
+        guard !book.knowsNewer(agent, than: revision) else { return }
         observe(agent, owner: value.flatMap(ClusterSnapshot.Owner.init), revision: revision)
     }
 
-    /// What etcd showed of `agent`'s key at `revision`. A key of ours on another lease is
-    /// an earlier incarnation's: not ours.
+    /// What etcd showed of `agent`'s key at `revision`.
     func observe(_ agent: AgentID, owner: ClusterSnapshot.Owner?, revision: Int64) {
-        var view = ownership[agent] ?? AgentOwnership(memberID: memberID)
-        if let owner, owner.record.member == memberID, owner.lease != lease {
-            view.observed((member: "\(memberID)@\(owner.lease)", epoch: owner.epoch))
-        } else {
-            view.observed(owner.map { ($0.record.member, $0.epoch) })
-        }
-        setView(view, owner: owner, for: agent, revision: revision)
+        book.observe(agent, owner: owner, revision: revision, lease: lease)
     }
 
     /// How many agents this member holds now.
-    var ownedCount: Int { agents.filter { view(of: $0).guardEpoch != nil }.count }
+    var ownedCount: Int { book.ownedCount }
 
     /// The value of our member key, agent keys and session records: this member, now.
     func ownRecord() -> ClusterRecord {
@@ -267,15 +215,47 @@ actor ClusterMember {
     }
 
     /// The owner key of `agent` as last read.
-    func owner(of agent: AgentID) -> ClusterSnapshot.Owner? { owners[agent] }
+    func owner(of agent: AgentID) -> ClusterSnapshot.Owner? { book.owner(of: agent) }
 
-    func view(of agent: AgentID) -> AgentOwnership { ownership[agent] ?? AgentOwnership(memberID: memberID) }
+    func view(of agent: AgentID) -> AgentOwnership { book.view(of: agent) }
 
     /// Records what we know of `agent`, learned at etcd's `revision` (nil: no newer than before).
     func setView(_ view: AgentOwnership, owner: ClusterSnapshot.Owner?, for agent: AgentID, revision: Int64? = nil) {
-        ownership[agent] = view
-        owners[agent] = owner
-        if let revision { learnedAt[agent] = max(learnedAt[agent] ?? 0, revision) }
+        book.set(view, owner: owner, for: agent, revision: revision)
+    }
+
+    // MARK: Claims
+
+    enum ClaimOutcome: Sendable, Equatable {
+        case won
+        case lost
+        case error(String)
+    }
+
+    /// Creates the agent's key on our lease if nobody holds it (its create revision is the epoch).
+    func claim(_ agent: AgentID) async -> ClaimOutcome {
+        guard lease != 0, claiming else { return .error("this member holds no lease now") }
+        let record = ownRecord()
+        do throws(EtcdError) {
+            let result = try await etcd.createIfAbsent(keys.agent(agent), value: record.encoded, lease: lease)
+            reachability(true, nil, call: "claim")
+            if result.won {
+                var current = view(of: agent)
+                current.claimed(epoch: result.epoch)
+                setView(current, owner: .init(record: record, epoch: result.epoch, lease: lease), for: agent, revision: result.revision)
+                metrics.claim(.won)
+                await control.adopt(agent)
+                logger.info("cluster: agent claimed", metadata: ["agent.id": "\(agent)", "cluster.epoch": "\(result.epoch)"])
+                return .won
+            }
+            observe(agent, owner: result.holder.flatMap(ClusterSnapshot.Owner.init), revision: result.revision)
+            metrics.claim(.lost)
+            return .lost
+        } catch {
+            reachability(false, error, call: "claim")
+            metrics.claim(.error)
+            return .error("etcd cannot be reached, so agent \(agent) cannot be claimed now")
+        }
     }
 
     /// etcd says our lease is gone (a pause or a partition longer than the lease): our
@@ -295,13 +275,13 @@ actor ClusterMember {
     func newLease(_ id: Int64, sentAt: ContinuousClock.Instant) {
         lease = id
         leaseConfirmedAt = sentAt
-        writeLeaseFile()
+        leaseFile?.write(lease, logger: logger)
     }
 
     func stopClaiming() { claiming = false }
 
     func leaseRevoked() {
         lease = 0
-        forgetLeaseFile()
+        leaseFile?.forget()
     }
 }

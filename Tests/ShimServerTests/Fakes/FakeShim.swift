@@ -21,11 +21,16 @@ struct FakeShim: @unchecked Sendable {  // the router is built once and only han
     let logger: Logger
 
     /// `extraYAML` is appended to a config with agents 1001–1003.
-    init(forceLogin: Bool = false, requestTimeout: String = "2s", pollInterval: String = "20ms", extraYAML: String = "") throws {
+    /// `signInGuard`: what the sessions ask before a sign-in (a cluster's guard, scripted);
+    /// nil: a single process's.
+    init(
+        forceLogin: Bool = false, keepSignedIn: Bool = false, requestTimeout: String = "2s", pollInterval: String = "20ms", extraYAML: String = "",
+        signInGuard: (any SignInGuard)? = nil
+    ) throws {
         let yaml = """
             listen: {host: 127.0.0.1, port: 0}
             gateway: {url: "https://gateway.test:8043", authMode: dynamic, requestTimeout: \(requestTimeout)}
-            sessions: {forceLogin: \(forceLogin), pollInterval: \(pollInterval)}
+            sessions: {forceLogin: \(forceLogin), keepSignedIn: \(keepSignedIn), pollInterval: \(pollInterval)}
             agents:
               - {id: "1001", phone: "70001", password: pw-1001}
               - {id: "1002", phone: "70002", password: pw-1002}
@@ -43,7 +48,7 @@ struct FakeShim: @unchecked Sendable {  // the router is built once and only han
             config.agents.map {
                 AgentSession(
                     agent: $0, password: loaded.passwords[$0.id] ?? "", gateway: gateway, settings: settings, pollers: pollers, metrics: metrics,
-                    logger: logger)
+                    logger: logger, signInGuard: signInGuard)
             })
         self.gateway = gateway
         self.registry = registry

@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import Foundation
-import GatewaySimulator
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -9,10 +11,14 @@ import NIOSSL
 import ServiceLifecycle
 import ShimCore
 
+@testable import GatewaySimulator
 @testable import ShimServer
 
-/// A real shim (its whole service group, real sockets) in front of a real
-/// simulator (HTTPS with a private CA minted for this test), both on loopback.
+/// A real shim (its whole service group) in front of a real simulator. Live (the
+/// default): real sockets, the simulator over HTTPS with a private CA minted for this
+/// test, both on loopback. In process (`inProcess: true`): the same shim and simulator
+/// routes joined by HummingbirdTesting's router clients (`InProcessGateway`), no socket:
+/// for the session rules, where I/O is not the point.
 final class Harness: Sendable {
     let simulator: Simulator
     let shimPort: Int
@@ -28,13 +34,16 @@ final class Harness: Sendable {
     private let shimGroup: ServiceGroup
     private let shimStopped: AsyncStream<Void>
     private let stopped = NIOLockedValueBox(false)
+    /// In process: the shim's router client (requests go through it instead of `client`).
+    let router: InProcessGateway.Client?
 
     var gateway: SimulatedGateway { simulator.gateway }
 
     init(
         simulator: Simulator, shimPort: Int, metricsPort: Int?, logs: LogCapture, client: HTTPClient, caFile: String, configPath: String,
-        runtime: ShimRuntime, scheme: String, shimGroup: ServiceGroup, shimStopped: AsyncStream<Void>
+        runtime: ShimRuntime, scheme: String, shimGroup: ServiceGroup, shimStopped: AsyncStream<Void>, router: InProcessGateway.Client? = nil
     ) {
+        self.router = router
         self.scheme = scheme
         self.simulator = simulator
         self.shimPort = shimPort
@@ -60,6 +69,15 @@ final class Harness: Sendable {
 
     /// One request to the shim (or to its metrics listener with `port`).
     func request(_ method: String, _ path: String, body: String? = nil, headers: [(String, String)] = [], port: Int? = nil) async throws -> Reply {
+        if let router, port == nil {
+            var fields = HTTPFields()
+            for (name, value) in headers { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
+            if body != nil { fields[.contentType] = "application/json" }
+            let response = try await router.client.execute(
+                uri: path, method: HTTPRequest.Method(rawValue: method)!, headers: fields, body: body.map { ByteBuffer(string: $0) })
+            return Reply(
+                status: Int(response.status.code), headers: response.headers.map { ($0.name.rawName, $0.value) }, body: String(buffer: response.body))
+        }
         var request = HTTPClientRequest(url: "\(port == nil ? scheme : "http")://127.0.0.1:\(port ?? shimPort)\(path)")
         request.method = .init(rawValue: method)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -148,6 +166,7 @@ func testShimYAML(
 /// Runs `body` against a fresh simulator and shim; stops both afterwards.
 /// `yaml` builds the shim config from the simulator's URL and CA file.
 func withHarness(
+    inProcess: Bool = false,
     simulator options: SimulatorOptions = testSimulatorOptions(),
     certificateHosts: [String] = ["localhost", "127.0.0.1", "::1"],
     requireClientCertificate: Bool = false,
@@ -199,6 +218,11 @@ func withHarness(
     clientConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 600)
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
     do {
+        if inProcess {
+            try await runInProcess(simulator: simulator, caFile: caFile, client: client, environment: environment, yaml: yaml, body)
+            try await client.shutdown()
+            return
+        }
         try await run(
             simulator: simulator, simGroup: simGroup, simPorts: simPorts, caFile: caFile, client: client, environment: environment, yaml: yaml, body)
     } catch {
@@ -271,5 +295,66 @@ private func run(
         await simGroup.triggerGracefulShutdown()
         try await group.waitForAll()
         if ProcessInfo.processInfo.environment["HARNESS_TIMING"] != nil { print("SIMSTOP took \(ContinuousClock.now - stopStarted)") }
+    }
+}
+
+/// The in-process harness: the simulator's routes and the shim's, each behind a router
+/// client; the shim's service group (sessions, pollers, the state writer) runs as usual.
+private func runInProcess(
+    simulator: Simulator, caFile: String, client: HTTPClient, environment: [String: String],
+    yaml: @escaping @Sendable (String, String) -> String, _ body: (Harness) async throws -> Void
+) async throws {
+    try await withoutActuallyEscaping(body) { body in
+        try await runInProcess(simulator: simulator, caFile: caFile, client: client, environment: environment, yaml: yaml, body: Body(run: body))
+    }
+}
+
+/// `test(.router)` wants a `@Sendable` body; `run` runs inside it while its caller awaits
+/// it, never concurrently with that caller.
+private struct Body: @unchecked Sendable { let run: (Harness) async throws -> Void }
+
+private func runInProcess(
+    simulator: Simulator, caFile: String, client: HTTPClient, environment: [String: String],
+    yaml: @escaping @Sendable (String, String) -> String, body: Body
+) async throws {
+    let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+    let gatewayApp = Application(router: simulator.buildRouter(), logger: quiet)
+    try await gatewayApp.test(.router) { gatewayClient in
+        let logs = LogCapture()
+        let configPath = FileManager.default.temporaryDirectory.appendingPathComponent("ccgw-test-\(UUID().uuidString).yaml").path
+        // The URL is never dialled: every call goes through the simulator's router.
+        try Data(yaml("https://127.0.0.1:9", caFile).utf8).write(to: URL(fileURLWithPath: configPath))
+        defer { try? FileManager.default.removeItem(atPath: configPath) }
+        let loaded = try ConfigLoader().load(path: configPath)
+        let levelControl = LogLevelControl(.trace)
+        let logger = makeLogger(loaded.config.logging, levelControl: levelControl, write: { logs.append($0) })
+        var options = ShimRuntime.Options(configPath: configPath)
+        options.environment = environment
+        options.statusInterval = .milliseconds(100)
+        options.gatewayTransport = InProcessGateway(gatewayClient)
+        options.serveAPI = false
+        let runtime = try ShimRuntime(loaded: loaded, logger: logger, levelControl: levelControl, options: options)
+        let shimGroup = ServiceGroup(services: [runtime], logger: quiet)
+        let (stopped, stoppedContinuation) = AsyncStream.makeStream(of: Void.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { stoppedContinuation.finish() }
+                try await shimGroup.run()
+            }
+            let shimApp = Application(responder: runtime.api, logger: quiet)
+            try await shimApp.test(.router) { shimClient in
+                let harness = Harness(
+                    simulator: simulator, shimPort: 0, metricsPort: nil, logs: logs, client: client, caFile: caFile, configPath: configPath,
+                    runtime: runtime, scheme: "http", shimGroup: shimGroup, shimStopped: stopped, router: InProcessGateway.Client(client: shimClient))
+                do {
+                    try await body.run(harness)
+                } catch {
+                    await harness.stopShim()
+                    throw error
+                }
+                await harness.stopShim()
+            }
+            try await group.waitForAll()
+        }
     }
 }
