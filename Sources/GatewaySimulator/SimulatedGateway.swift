@@ -6,46 +6,22 @@ import Foundation
 public actor SimulatedGateway {
     let options: SimulatorOptions
     private var agents: [String: SimulatorOptions.Agent] = [:]
-    private var sessions: [String: Session] = [:]
+    private var sessions: [String: SimSession] = [:]
     /// GUIDs of sessions that ended (logout, displacement, expiry): a call with one gets 100-006.
     private var deadGUIDs: Set<String> = []
-    private var journal: [JournalEntry] = []
-    private var journalSequence = 0
-    /// Calls being answered now, and the most ever at once, per operation.
-    private var inFlight: [String: Int] = [:]
-    private var peakInFlight: [String: Int] = [:]
-    private var faults: [FaultRule] = []
+    /// The request journal, the calls in flight and the injected faults.
+    private var recorder: SimulatorJournal
     private var signInsInProgress: Set<String> = []
     private var nodeCounter = 0
     private(set) var signOuts: [String: String] = [:]
     private var signOutCounts: [String: Int] = [:]
-    /// Held polls waiting for a change, by agent and ticket (see `waitForChange`).
-    private var heldPolls: [String: [Int: CheckedContinuation<Void, Never>]] = [:]
-    private var heldPollTickets = 0
-
-    struct GUIDRecord {
-        let value: String
-        var supersededAt: ContinuousClock.Instant?
-    }
-
-    struct Session {
-        var guids: [GUIDRecord]
-        var pendingSetGUID: String?
-        var lastRotation: ContinuousClock.Instant
-        var lastPollActivity: ContinuousClock.Instant
-        var pollInFlight = false
-        var resetInFlight = false
-        var events: [String] = []
-        var cookie: String
-        var node: Int
-        var joinedSkills: [Int] = []
-        var current: String { guids.last!.value }
-    }
+    /// Held polls waiting for a change (see `waitForChange`).
+    private var heldPolls = HeldPolls()
 
     public init(options: SimulatorOptions) {
         self.options = options
         for agent in options.agents { agents[agent.id] = agent }
-        faults = options.faults
+        recorder = SimulatorJournal(capacity: options.journalCapacity, faults: options.faults)
     }
 
     // MARK: Time-driven rules
@@ -72,7 +48,7 @@ public actor SimulatedGateway {
         sessions[id] = session
     }
 
-    private func rotate(_ session: inout Session, at now: ContinuousClock.Instant) {
+    private func rotate(_ session: inout SimSession, at now: ContinuousClock.Instant) {
         let fresh = Self.mintGUID(node: session.node)
         session.guids[session.guids.count - 1].supersededAt = now
         session.guids.append(GUIDRecord(value: fresh, supersededAt: nil))
@@ -114,50 +90,20 @@ public actor SimulatedGateway {
 
     // MARK: Journal and faults
 
-    func record(_ entry: JournalEntry) -> Int {
-        var entry = entry
-        journalSequence += 1
-        entry.sequence = journalSequence
-        if journal.count >= options.journalCapacity { journal.removeFirst(max(1, journal.count / 2)) }
-        journal.append(entry)
-        return entry.sequence
-    }
-
-    func callStarted(_ operation: String) {
-        inFlight[operation, default: 0] += 1
-        peakInFlight[operation] = max(peakInFlight[operation] ?? 0, inFlight[operation]!)
-    }
-
-    func callEnded(_ operation: String) { inFlight[operation, default: 1] -= 1 }
-
+    func record(_ entry: JournalEntry) -> Int { recorder.record(entry) }
+    func callStarted(_ operation: String) { recorder.started(operation) }
+    func callEnded(_ operation: String) { recorder.ended(operation) }
     /// Calls of `operation` being answered now.
-    public func callsInFlight(_ operation: String) -> Int { inFlight[operation] ?? 0 }
-
+    public func callsInFlight(_ operation: String) -> Int { recorder.inFlight[operation] ?? 0 }
     /// The most calls of `operation` (`login`, `resetSkill`, …) ever answered at once.
-    public func peakConcurrency(_ operation: String) -> Int { peakInFlight[operation] ?? 0 }
-
+    public func peakConcurrency(_ operation: String) -> Int { recorder.peak[operation] ?? 0 }
     /// The requests so far (the newest `journalCapacity` at least half of them when trimmed).
-    public func entries() -> [JournalEntry] { journal }
-
-    public func clearJournal() { journal.removeAll() }
-
-    public func addFault(_ rule: FaultRule) { faults.append(rule) }
-
-    public func clearFaults() { faults.removeAll() }
-
+    public func entries() -> [JournalEntry] { recorder.entries }
+    public func clearJournal() { recorder.entries.removeAll() }
+    public func addFault(_ rule: FaultRule) { recorder.faults.append(rule) }
+    public func clearFaults() { recorder.faults.removeAll() }
     /// The fault to apply to this request, if any (consumes one use).
-    func takeFault(operation: String, agentID: String?) -> FaultRule.Action? {
-        guard
-            let index = faults.firstIndex(where: { rule in
-                (rule.operation == nil || rule.operation == operation) && (rule.agentID == nil || rule.agentID == agentID)
-            })
-        else { return nil }
-        let action = faults[index].action
-        if let remaining = faults[index].remaining {
-            if remaining <= 1 { faults.remove(at: index) } else { faults[index].remaining = remaining - 1 }
-        }
-        return action
-    }
+    func takeFault(operation: String, agentID: String?) -> FaultRule.Action? { recorder.takeFault(operation: operation, agentID: agentID) }
 
     // MARK: Inspection (tests and the admin API)
 
@@ -193,7 +139,7 @@ public actor SimulatedGateway {
         nodeCounter += 1
         let now = ContinuousClock.now
         let node = nodeCounter % 2
-        sessions[id] = Session(
+        sessions[id] = SimSession(
             guids: [GUIDRecord(value: Self.mintGUID(node: node), supersededAt: nil)], lastRotation: now,
             lastPollActivity: now, cookie: "ccgw-node=elsewhere", node: node)
         wakeHeldPolls(id)
@@ -253,7 +199,7 @@ public actor SimulatedGateway {
         let guid = Self.mintGUID(node: node)
         let cookie = "ccgw-node=n\(node)-\(UUID().uuidString.prefix(8).lowercased())"
         let now = ContinuousClock.now
-        var session = Session(
+        var session = SimSession(
             guids: [GUIDRecord(value: guid, supersededAt: nil)], lastRotation: now, lastPollActivity: now, cookie: cookie, node: node)
         session.events = [
             "{\"eventType\":\"AgentOther_InService\",\"workNo\":\"\(id)\",\"content\":null}",
@@ -399,12 +345,11 @@ public actor SimulatedGateway {
         if options.authMode == .dynamic, let session = sessions[id] {
             wake = min(wake, session.lastRotation + options.rotationInterval)
         }
-        heldPollTickets += 1
-        let ticket = heldPollTickets
+        let ticket = heldPolls.nextTicket()
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 guard !Task.isCancelled else { return continuation.resume() }
-                heldPolls[id, default: [:]][ticket] = continuation
+                heldPolls.park(id, ticket: ticket, continuation)
                 Task {
                     try? await Task.sleep(until: wake)
                     self.wakeHeldPoll(id, ticket: ticket)
@@ -415,14 +360,7 @@ public actor SimulatedGateway {
         }
     }
 
-    private func wakeHeldPoll(_ id: String, ticket: Int) {
-        guard let continuation = heldPolls[id]?.removeValue(forKey: ticket) else { return }
-        if heldPolls[id]?.isEmpty == true { heldPolls[id] = nil }
-        continuation.resume()
-    }
+    private func wakeHeldPoll(_ id: String, ticket: Int) { heldPolls.wake(id, ticket: ticket) }
 
-    private func wakeHeldPolls(_ id: String) {
-        guard let waiting = heldPolls.removeValue(forKey: id) else { return }
-        for continuation in waiting.values { continuation.resume() }
-    }
+    private func wakeHeldPolls(_ id: String) { heldPolls.wakeAll(id) }
 }

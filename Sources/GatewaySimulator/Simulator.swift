@@ -38,6 +38,9 @@ public struct Simulator: Service {
         self.onServerRunning = onServerRunning
     }
 
+    /// The simulator's routes (`SimulatorRoutes`), to serve or to call in process.
+    func buildRouter() -> Router<SimulatorRoutes.Context> { SimulatorRoutes(gateway: gateway, options: options).router() }
+
     public func run() async throws {
         let router = buildRouter()
         let configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil)

@@ -122,7 +122,7 @@ struct ClusterEnvironmentTests {
             """)
         let parsed = try #require(try ConfigParser.parse(yaml: yaml).cluster)
         #expect(parsed.memberID == "${POD_NAME}")
-        let resolved = try ConfigParser.resolveCluster(parsed, listenTLS: false) { Self.env[$0] }
+        let resolved = try ClusterConfigParser.resolveCluster(parsed, listenTLS: false) { Self.env[$0] }
         #expect(resolved.memberID == "ccgw-shim-7d9f-abcde")
         #expect(resolved.advertiseURL == "http://10.1.2.3:8080")
     }
@@ -138,7 +138,7 @@ struct ClusterEnvironmentTests {
         let cluster = ShimConfig.Cluster(
             memberID: member, advertiseURL: url, peerToken: .environment(name: "T"), etcd: .init(endpoints: ["http://e:2379"]))
         #expect {
-            try ConfigParser.resolveCluster(cluster, listenTLS: false) { Self.env[$0] }
+            try ClusterConfigParser.resolveCluster(cluster, listenTLS: false) { Self.env[$0] }
         } throws: { error in
             "\(error)".contains(key)
         }

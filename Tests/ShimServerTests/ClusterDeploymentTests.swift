@@ -36,7 +36,7 @@ struct ClusterDeploymentTests {
         #expect(fieldRefs["POD_IP"] == "status.podIP")
         let data = try #require(configMap["data"] as? [String: String])
         let parsed = try ConfigParser.parse(yaml: try #require(data["config.yaml"]))
-        let cluster = try ConfigParser.resolveCluster(try #require(parsed.cluster), listenTLS: parsed.listen.tls != nil) {
+        let cluster = try ClusterConfigParser.resolveCluster(try #require(parsed.cluster), listenTLS: parsed.listen.tls != nil) {
             ["POD_NAME": "ccgw-shim-5c9d-x2k4p", "POD_IP": "10.244.1.7"][$0]
         }
         #expect(cluster.memberID == "ccgw-shim-5c9d-x2k4p")

@@ -46,7 +46,7 @@ public struct ConfigLoader: Sendable {
         if let tls = config.listen.tls { _ = try PEMFile.certificates(tls.certFile, key: "listen.tls.certFile") }
         var peerToken: String?
         if let cluster = config.cluster {
-            config.cluster = try ConfigParser.resolveCluster(cluster, listenTLS: config.listen.tls != nil, lookup: secrets.environment)
+            config.cluster = try ClusterConfigParser.resolveCluster(cluster, listenTLS: config.listen.tls != nil, lookup: secrets.environment)
             peerToken = try secrets.resolve(cluster.peerToken, key: "cluster.\(cluster.peerToken.key(prefix: "peerToken"))")
             if let caFile = cluster.etcd.caFile { _ = try PEMFile.certificates(caFile, key: "cluster.etcd.caFile") }
             if let certFile = cluster.etcd.certFile { _ = try PEMFile.certificates(certFile, key: "cluster.etcd.certFile") }

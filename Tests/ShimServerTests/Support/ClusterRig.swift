@@ -16,7 +16,7 @@ import Glibc
 /// A cluster of real `ccgw-shim` processes (issue #11) on free loopback ports, in front
 /// of the HTTPS simulator, coordinated by a real 3-member etcd; every process is
 /// stopped by pid at the end.
-final class ClusterRig: Sendable, SimulatorJournalReading {
+final class ClusterRig: Sendable, ShimRig {
     let simulator: Simulator
     let etcd: EtcdCluster
     let gatewayPort: Int
@@ -89,20 +89,8 @@ final class ClusterRig: Sendable, SimulatorJournalReading {
     func launch(_ id: String, yaml: String? = nil) throws -> (process: Process, log: String) {
         let port = try port(of: id)
         let start = members.withLockedValue { $0[id]!.starts + 1 }
-        let configPath = directory + "/\(id)-\(start).yaml"
         let log = logPath(id, start: start)
-        try Data((yaml ?? self.yaml(id, port: port)).utf8).write(to: URL(fileURLWithPath: configPath))
-        FileManager.default.createFile(atPath: log, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BinaryTests.binary)
-        process.arguments = ["run", "--config", configPath]
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "STATE_DIRECTORY")
-        process.environment = environment
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        let process = try ShimProcess.launch(yaml: yaml ?? self.yaml(id, port: port), configPath: directory + "/\(id)-\(start).yaml", logPath: log)
         members.withLockedValue { $0[id] = (port, process, start) }
         return (process, log)
     }
@@ -120,13 +108,7 @@ final class ClusterRig: Sendable, SimulatorJournalReading {
     /// Starts member `id` and waits for its "ready" line.
     func start(_ id: String, yaml: String? = nil) async throws {
         let (process, log) = try launch(id, yaml: yaml)
-        for _ in 0..<600 {
-            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            if text.contains("\"msg\":\"ready\"") { return }
-            guard process.isRunning else { break }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        throw RestartRig.RigError(description: "member \(id) did not become ready:\n" + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? ""))
+        _ = try await ShimProcess.waitForReady(process, logPath: log, attempts: 600)
     }
 
     func process(_ id: String) -> Process? { members.withLockedValue { $0[id]?.process } }
@@ -156,37 +138,21 @@ final class ClusterRig: Sendable, SimulatorJournalReading {
         let all = members.withLockedValue { $0.map { ($0.key, $0.value.starts) } }
         return all.filter { id == nil || $0.0 == id }.flatMap { member, starts in
             (1...max(starts, 1)).flatMap { n in
-                ((try? String(contentsOfFile: logPath(member, start: n), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+                ShimProcess.lines(logPath(member, start: n))
             }
         }
     }
 
-    struct Reply: Sendable {
-        let status: Int
-        let body: String
-        let owner: String?
-        let requestID: String?
-        var json: JSONValue? { try? JSONParser.parse(body) }
-        var errorCode: String? { json?["error"]?["code"]?.stringValue }
-    }
+    typealias Reply = RigReply
 
     func request(
         _ member: String, _ method: String, _ path: String, body: String? = nil, requestID: String? = nil, headers: [(String, String)] = [],
         timeout: Duration = .seconds(20)
     ) async throws -> Reply {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(try port(of: member))\(path)")
-        request.method = .init(rawValue: method)
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let requestID { request.headers.add(name: "X-Request-Id", value: requestID) }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        let response = try await client.execute(request, timeout: TimeAmount(timeout))
-        let buffer = try await response.body.collect(upTo: 1 << 20)
-        return Reply(
-            status: Int(response.status.code), body: String(buffer: buffer), owner: response.headers.first(name: "X-Ccgw-Owner"),
-            requestID: response.headers.first(name: "X-Request-Id"))
+        try await send(
+            method, "http://127.0.0.1:\(try port(of: member))\(path)", body: body,
+            headers: headers + (requestID.map { [("X-Request-Id", $0)] } ?? []),
+            timeout: timeout)
     }
 
     func resetSkill(_ agent: String, via member: String, requestID: String? = nil) async throws -> Reply {

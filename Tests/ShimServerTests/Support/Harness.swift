@@ -19,7 +19,7 @@ import ShimCore
 /// test, both on loopback. In process (`inProcess: true`): the same shim and simulator
 /// routes joined by HummingbirdTesting's router clients (`InProcessGateway`), no socket:
 /// for the session rules, where I/O is not the point.
-final class Harness: Sendable {
+final class Harness: ShimRig, Sendable {
     let simulator: Simulator
     let shimPort: Int
     let metricsPort: Int?
@@ -38,6 +38,7 @@ final class Harness: Sendable {
     let router: InProcessGateway.Client?
 
     var gateway: SimulatedGateway { simulator.gateway }
+    var agents: [SimulatorOptions.Agent] { simulator.options.agents }
 
     init(
         simulator: Simulator, shimPort: Int, metricsPort: Int?, logs: LogCapture, client: HTTPClient, caFile: String, configPath: String,
@@ -57,15 +58,7 @@ final class Harness: Sendable {
         self.shimStopped = shimStopped
     }
 
-    struct Reply: Sendable {
-        let status: Int
-        let headers: [(String, String)]
-        let body: String
-        var json: JSONValue? { try? JSONParser.parse(body) }
-        var errorCode: String? { json?["error"]?["code"]?.stringValue }
-        var errorRetcode: JSONValue? { json?["error"]?["retcode"] }
-        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
-    }
+    typealias Reply = RigReply
 
     /// One request to the shim (or to its metrics listener with `port`).
     func request(_ method: String, _ path: String, body: String? = nil, headers: [(String, String)] = [], port: Int? = nil) async throws -> Reply {
@@ -78,16 +71,8 @@ final class Harness: Sendable {
             return Reply(
                 status: Int(response.status.code), headers: response.headers.map { ($0.name.rawName, $0.value) }, body: String(buffer: response.body))
         }
-        var request = HTTPClientRequest(url: "\(port == nil ? scheme : "http")://127.0.0.1:\(port ?? shimPort)\(path)")
-        request.method = .init(rawValue: method)
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        let response = try await client.execute(request, timeout: .seconds(30))
-        let buffer = try await response.body.collect(upTo: 1 << 20)
-        return Reply(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: String(buffer: buffer))
+        return try await send(
+            method, "\(port == nil ? scheme : "http")://127.0.0.1:\(port ?? shimPort)\(path)", body: body, headers: headers, timeout: .seconds(30))
     }
 
     func resetSkill(_ agent: String = "1001", _ body: String = #"{"skills":[1,2]}"#, headers: [(String, String)] = []) async throws -> Reply {

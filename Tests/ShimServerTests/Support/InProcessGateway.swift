@@ -53,6 +53,9 @@ struct InProcessGateway: GatewayTransport {
             // A dropped connection: the simulator's answer broke off mid-body.
             throw GatewayCallError(.connectionReset, "the simulator broke off its \(operation.logName) answer")
         }
+        // Cancelled meanwhile (the request's deadline, shutdown): the router client turns the
+        // cancelled handler into a 500, which a real client would never have read.
+        if Task.isCancelled { throw GatewayCallError(.timeout, "the \(operation.logName) call was cancelled before it was answered") }
         return GatewayAnswer(
             status: Int(response.status.code), body: Array(response.body.readableBytesView), contentType: response.headers[.contentType],
             newGUID: GUIDHeader.guid(in: response.headers.map { (name: $0.name.rawName, value: $0.value) }),

@@ -16,7 +16,7 @@ import Glibc
 /// The HTTPS simulator in-process and the real `ccgw-shim` binary as a child
 /// process with a state directory, which a test kills (`SIGKILL`), stops
 /// (`SIGTERM`) and starts again (issue #10).
-final class RestartRig: Sendable, SimulatorJournalReading {
+final class RestartRig: Sendable, ShimRig {
     let simulator: Simulator
     let gatewayPort: Int
     let directory: String
@@ -69,34 +69,12 @@ final class RestartRig: Sendable, SimulatorJournalReading {
             n += 1
             return n
         }
-        let configPath = directory + "/config-\(n).yaml"
         let logPath = directory + "/shim-\(n).log"
-        try Data(yaml.utf8).write(to: URL(fileURLWithPath: configPath))
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BinaryTests.binary)
-        process.arguments = ["run", "--config", configPath]
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "STATE_DIRECTORY")
-        process.environment = environment
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        let process = try ShimProcess.launch(yaml: yaml, configPath: directory + "/config-\(n).yaml", logPath: logPath)
         processes.withLockedValue { $0.append(process) }
-        for _ in 0..<400 {
-            let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-            if let line = text.split(separator: "\n").first(where: { $0.contains("\"msg\":\"ready\"") }),
-                let address = (try? JSONParser.parse(String(line)))?["listen.address"]?.stringValue,
-                let port = Int(address.split(separator: ":").last ?? "")
-            {
-                current.withLockedValue { $0 = (process, port, logPath) }
-                return port
-            }
-            guard process.isRunning else { break }
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        throw RigError(description: "the shim did not become ready:\n" + ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""))
+        let port = try await ShimProcess.waitForReady(process, logPath: logPath)
+        current.withLockedValue { $0 = (process, port, logPath) }
+        return port
     }
 
     struct RigError: Error, CustomStringConvertible { let description: String }
@@ -123,34 +101,20 @@ final class RestartRig: Sendable, SimulatorJournalReading {
     var logLines: [String] {
         let count = starts.withLockedValue { $0 }
         return (1...max(count, 1)).flatMap { n in
-            ((try? String(contentsOfFile: directory + "/shim-\(n).log", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+            ShimProcess.lines(directory + "/shim-\(n).log")
         }
     }
 
     /// Log lines of the current start.
     var currentLogLines: [String] {
         guard let path = current.withLockedValue({ $0?.log }) else { return [] }
-        return ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        return ShimProcess.lines(path)
     }
 
-    struct Reply: Sendable {
-        let status: Int
-        let body: String
-        var json: JSONValue? { try? JSONParser.parse(body) }
-        var errorCode: String? { json?["error"]?["code"]?.stringValue }
-    }
+    typealias Reply = RigReply
 
     func request(_ method: String, _ path: String, body: String? = nil) async throws -> Reply {
-        let port = current.withLockedValue { $0?.port } ?? 0
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.method = .init(rawValue: method)
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        let response = try await client.execute(request, timeout: .seconds(20))
-        let buffer = try await response.body.collect(upTo: 1 << 20)
-        return Reply(status: Int(response.status.code), body: String(buffer: buffer))
+        try await send(method, "http://127.0.0.1:\(current.withLockedValue { $0?.port } ?? 0)\(path)", body: body)
     }
 
     func resetSkill(_ agent: String) async throws -> Reply {

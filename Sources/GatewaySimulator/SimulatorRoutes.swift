@@ -2,12 +2,17 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-extension Simulator {
+/// The simulator's HTTP face: the gateway routes (PROTOCOL.md §11) over `SimulatedGateway`,
+/// the injected faults and chaos, and the admin API under `/__sim`.
+struct SimulatorRoutes: Sendable {
     typealias Context = BasicRequestContext
     static let base = "/agentgateway/resource"
 
-    /// The gateway routes (PROTOCOL.md §11) and the admin API under `/__sim`.
-    func buildRouter() -> Router<Context> {
+    let gateway: SimulatedGateway
+    let options: SimulatorOptions
+
+    /// The gateway routes and the admin API.
+    func router() -> Router<Context> {
         let router = Router(context: Context.self)
         let gateway = self.gateway
         router.put("\(Self.base)/onlineagent/:id") { request, context in

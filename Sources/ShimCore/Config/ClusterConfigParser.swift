@@ -1,6 +1,8 @@
 import Yams
 
-extension ConfigParser {
+/// The `cluster:` section of the config (issue #11) and the cluster keys' checks, with the
+/// same one-line errors as the rest of `ConfigParser`.
+public enum ClusterConfigParser {
     static let clusterKeys = [
         "memberId", "advertiseURL", "peerTokenFile", "peerTokenEnv", "peerTokenCredential", "leaseTTL", "prefix", "etcd", "claimRate",
     ]
@@ -18,7 +20,7 @@ extension ConfigParser {
         if !advertise.contains("${"), let problem = advertiseURLProblem(advertise, listenTLS: config.listen.tls != nil) {
             throw reader.fail("advertiseURL", problem)
         }
-        let sources = try tokenSources(reader, prefix: "peerToken")
+        let sources = try EntryConfigParser.tokenSources(reader, prefix: "peerToken")
         guard sources.count == 1 else {
             throw ConfigError(
                 key: "cluster", line: reader.line,

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-extension Simulator {
+extension SimulatorRoutes {
     /// The admin API: `GET /__sim/journal`, `DELETE /__sim/journal`,
     /// `POST /__sim/faults` (`{"operation":"resetSkill","retcode":"000-003","times":1}`,
     /// or `"http":503`, `"reset":true`, `"garbage":true`, `"delayMs":500`),
