@@ -7,17 +7,19 @@ import ShimCore
 struct ClusterSignInGuard: SignInGuard {
     let member: ClusterMember
 
-    func permitSignIn(_ agent: AgentID) async throws(SessionFailure) -> SignInPermit { try await Self.permit(agent, in: member) }
+    nonisolated(nonsending) func permitSignIn(_ agent: AgentID) async throws(SessionFailure) -> SignInPermit {
+        try await Self.permit(agent, in: member)
+    }
 
-    func desiredChanged(_ agent: AgentID, _ desired: DesiredSkills, changed: Bool) async {
+    nonisolated(nonsending) func desiredChanged(_ agent: AgentID, _ desired: DesiredSkills, changed: Bool) async {
         await Self.desiredChanged(agent, desired, changed: changed, in: member)
     }
 
-    func signInFailed(_ agent: AgentID, existed: Bool) async { await Self.signInFailed(agent, existed: existed, in: member) }
+    nonisolated(nonsending) func signInFailed(_ agent: AgentID, existed: Bool) async { await Self.signInFailed(agent, existed: existed, in: member) }
 
-    func sessionEnded(_ agent: AgentID) async { await Self.sessionEnded(agent, in: member) }
+    nonisolated(nonsending) func sessionEnded(_ agent: AgentID) async { await Self.sessionEnded(agent, in: member) }
 
-    func signedOut(_ agent: AgentID) async { await Self.signedOut(agent, in: member) }
+    nonisolated(nonsending) func signedOut(_ agent: AgentID) async { await Self.signedOut(agent, in: member) }
 
     /// The guard before a sign-in or forcelogin (issue #11, behaviour 4): one transaction
     /// that succeeds only while the agent's key is ours with our epoch and lease, and

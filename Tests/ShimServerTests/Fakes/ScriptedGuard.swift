@@ -23,14 +23,16 @@ final class ScriptedGuard: SignInGuard {
 
     private func note(_ text: String) { state.withLockedValue { $0.told.append(text) } }
 
-    func permitSignIn(_ agent: AgentID) async throws(SessionFailure) -> SignInPermit {
+    nonisolated(nonsending) func permitSignIn(_ agent: AgentID) async throws(SessionFailure) -> SignInPermit {
         note("permit \(agent)")
         let next = state.withLockedValue { $0.permits.isEmpty ? nil : $0.permits.removeFirst() }
         return try (next ?? .success(SignInPermit())).get()
     }
 
-    func signInFailed(_ agent: AgentID, existed: Bool) async { note("failed \(agent) existed=\(existed)") }
-    func sessionEnded(_ agent: AgentID) async { note("ended \(agent)") }
-    func signedOut(_ agent: AgentID) async { note("signedOut \(agent)") }
-    func desiredChanged(_ agent: AgentID, _ desired: DesiredSkills, changed: Bool) async { note("desired \(agent) changed=\(changed)") }
+    nonisolated(nonsending) func signInFailed(_ agent: AgentID, existed: Bool) async { note("failed \(agent) existed=\(existed)") }
+    nonisolated(nonsending) func sessionEnded(_ agent: AgentID) async { note("ended \(agent)") }
+    nonisolated(nonsending) func signedOut(_ agent: AgentID) async { note("signedOut \(agent)") }
+    nonisolated(nonsending) func desiredChanged(_ agent: AgentID, _ desired: DesiredSkills, changed: Bool) async {
+        note("desired \(agent) changed=\(changed)")
+    }
 }
