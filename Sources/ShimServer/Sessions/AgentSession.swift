@@ -89,6 +89,24 @@ actor AgentSession {
 
     /// Carries out what the session machine decided, in order.
     func execute(_ actions: [SessionMachine.Action]) async {
+        for action in apply(actions) {
+            switch action {
+            case .tellGuardEnded: await signInGuard.sessionEnded(agentID)
+            case .tellGuardSignInFailed(let existed): await signInGuard.signInFailed(agentID, existed: existed)
+            case .tellGuardSignedOut: await signInGuard.signedOut(agentID)
+            case .signInAgain(let reason): await SignInAgain(reason: reason).run(self)
+            default: break
+            }
+        }
+    }
+
+    /// Carries out the actions that need no waiting (the state file, the loops, metrics,
+    /// the status) and returns the others, in order. Synchronous on purpose: the poll loop's
+    /// answers (`polled`, `replaceGUID`) never wait, so each agent's long-lived poll task
+    /// keeps no large async frame (docs/BENCHMARKS.md, "Where the bytes of a held agent go").
+    @discardableResult
+    func apply(_ actions: [SessionMachine.Action]) -> [SessionMachine.Action] {
+        var later: [SessionMachine.Action] = []
         for action in actions {
             switch action {
             case .save(let record): store?.record(agentID, record)
@@ -106,12 +124,10 @@ actor AgentSession {
             case .countRotation:
                 view.rotated()
                 metrics.rotation()
-            case .tellGuardEnded: await signInGuard.sessionEnded(agentID)
-            case .tellGuardSignInFailed(let existed): await signInGuard.signInFailed(agentID, existed: existed)
-            case .tellGuardSignedOut: await signInGuard.signedOut(agentID)
-            case .signInAgain(let reason): await SignInAgain(reason: reason).run(self)
+            case .tellGuardEnded, .tellGuardSignInFailed, .tellGuardSignedOut, .signInAgain: later.append(action)
             }
         }
+        return later
     }
 
     /// Carries out what the skill keeper decided.
@@ -125,10 +141,13 @@ actor AgentSession {
         }
     }
 
-    /// A session began (signed in, taken back or resumed): the skills and the status follow.
-    func began(_ credentials: Credentials, kept: AppliedSkills? = nil, counted: Bool) async {
+    /// A session began (signed in, taken back or resumed): the skills and the status follow
+    /// (a beginning only saves: nothing to wait for).
+    func began(_ credentials: Credentials, kept: AppliedSkills? = nil, counted: Bool) {
         view.sessionBegan(counted: counted)
-        await execute(skills.sessionBegan(generation: credentials.generation, kept: kept))
+        for case .saveApplied(let applied) in skills.sessionBegan(generation: credentials.generation, kept: kept) {
+            store?.setApplied(agentID, applied)
+        }
     }
 
     // MARK: Session events
@@ -139,8 +158,8 @@ actor AgentSession {
         guard let (credentials, actions) = machine.resumed(saved) else { return }
         cookies = CookieJar(cookieHeader: saved.cookies)
         resumeTally = tally
-        await began(credentials, kept: saved.applied, counted: false)
-        await execute(actions)
+        began(credentials, kept: saved.applied, counted: false)
+        apply(actions)
         logger.info("session resumed from the saved state", metadata: ["session.generation": "\(credentials.generation)"])
     }
 
@@ -154,15 +173,15 @@ actor AgentSession {
     }
 
     /// An answer of `generation` carried a new GUID (AUTHMODE 2 rotation, updateGuid).
-    func replaceGUID(_ guid: String, generation: Int) async {
-        await execute(machine.guidReceived(guid, generation: generation))
+    func replaceGUID(_ guid: String, generation: Int) {
+        apply(machine.guidReceived(guid, generation: generation))
     }
 
     /// A poll of `generation` answered 0.
-    func polled(generation: Int) async {
+    func polled(generation: Int) {
         let now = Date()
         view.polled(at: now)
-        await execute(machine.polled(generation: generation, now: SessionClock.milliseconds(now)))
+        apply(machine.polled(generation: generation, now: SessionClock.milliseconds(now)))
     }
 
     func recordError(_ text: String) { view.failed(text) }
@@ -208,12 +227,12 @@ actor AgentSession {
         metrics.gatewayCall(operation, result: ShimMetrics.result(of: answer), duration: ContinuousClock.now - started)
         if !answer.setCookies.isEmpty {
             for cookie in answer.setCookies { cookies.store(setCookie: cookie) }
-            await execute(machine.cookiesChanged(cookies.cookieHeader))
+            apply(machine.cookiesChanged(cookies.cookieHeader))
         }
         // A robust client takes Set-GUID from any answer, not only polls (PROTOCOL.md §3.2).
         // Sign-in GUIDs are installed by signIn; others update the generation they were sent under.
         if operation.needsGUID, let guid = answer.newGUID, let generationAtSend {
-            await replaceGUID(guid, generation: generationAtSend)
+            replaceGUID(guid, generation: generationAtSend)
         }
         return answer
     }

@@ -28,7 +28,7 @@ struct SessionPoller {
                 let code = answer.retcode?.rawValue ?? ""
                 switch answer.retcode?.disposition {
                 case .success?:
-                    await session.polled(generation: generation)
+                    session.polled(generation: generation)
                     failures = 0
                 case .signInAgain?:
                     logger.warning(

@@ -23,7 +23,7 @@ struct GUIDRefresh {
         }
         let code = answer.retcode?.rawValue ?? ""
         if answer.retcode == .success, let guid = answer.decoded?.updatedGUID ?? answer.newGUID {
-            await session.replaceGUID(guid, generation: held.generation)
+            session.replaceGUID(guid, generation: held.generation)
             logger.info("updateGuid", metadata: ["method": "updateGuid", "gateway.retcode": "0"])
             return session.machine.current ?? held
         }

@@ -46,7 +46,7 @@ struct SignInProcedure {
             case .signedIn(let guid):
                 let (credentials, actions) = session.machine.signedIn(
                     session.record(guid: guid, at: SessionClock.nowMilliseconds()), takeover: attempt.takeover)
-                await session.began(credentials, counted: true)
+                session.began(credentials, counted: true)
                 await session.execute(actions)
                 session.metrics.signIn(session.machine.origin == .takenBack ? .takenBack : .success)
                 var metadata: Logger.Metadata = [
