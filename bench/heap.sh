@@ -47,12 +47,18 @@ while :; do
 done
 echo "all $agents signed in after $(($(date +%s) - start)) s (under heaptrack); holding them for $steady s" >&2
 sleep "$steady"
-shim_pid=$(pgrep -f "ccgw-shim run --config $dir/shim.yaml" | head -1)
+# The shim itself, not the heaptrack wrapper whose command line names it too.
+shim_pid=""
+for pid in $(pgrep -f "ccgw-shim run --config $dir/shim.yaml"); do
+  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = ccgw-shim ] && shim_pid=$pid
+done
+[ -n "$shim_pid" ] || { echo "the shim is not running:" >&2; tail -5 "$dir/shim.log" >&2; exit 1; }
 kill -KILL "$shim_pid"  # heaptrack keeps what was recorded: what is held now
 for _ in $(seq 1 120); do kill -0 "$shim_pid" 2>/dev/null || break; sleep 0.5; done
 sleep 2
-file=$(ls "$dir"/heap*.zst "$dir"/heap*.gz 2>/dev/null | head -1)
+file=$(ls "$dir"/heap.* 2>/dev/null | head -1 || true)
 heaptrack_print -f "$file" --print-leaks 1 --print-peaks 0 --print-allocators 0 --print-temporary 0 -n 60 -s 8 \
   > "$dir/leaks.txt" 2>/dev/null || true
 grep -E "^(peak heap memory consumption|peak RSS|total memory leaked)" "$dir/leaks.txt" || true
+kill "$sim_pid" 2>/dev/null || true
 python3 bench/heap_table.py "$dir/leaks.txt" "$agents" "$top"

@@ -28,6 +28,18 @@ extension ClusterTests {
                 #expect(desired.source == .caller)
             }
             #expect(await rig.linesWithSecrets(try await rig.etcdValues()).isEmpty)
+            // The same choice again: etcd's record says when and by which request, the last
+            // successful reset's (written with the owner's next read of the cluster).
+            let first = try #require(rig.agents.first).id
+            let again = try await rig.request(
+                "shim-a", "POST", "/v1/agents/\(first)/reset-skill", body: #"{"skills":[1,2]}"#, requestID: "repeat-1")
+            #expect(again.status == 200, "\(again.body)")
+            let refreshed = await eventually(.seconds(15)) {
+                let range = try? await rig.range("/ccgw-shim/skills/\(first)")
+                let value = range.flatMap { EtcdJSON.keys($0).first }.flatMap { try? JSONParser.parse($0.value) }
+                return value.flatMap(DesiredSkills.init(json:))?.requestID == "repeat-1"
+            }
+            #expect(refreshed, "etcd kept the first reset's request id")
             let counts = Dictionary(grouping: owners.keys, by: { owners[$0]! })
             let victim = try #require(counts.max { $0.value.count < $1.value.count }?.key)
             let moved = Set(counts[victim] ?? [])
