@@ -1,20 +1,16 @@
 import Foundation
 
-/// The state of the simulated CC-Gateway: agents, sessions, GUIDs, events, the
+/// The state of the simulated CC-Gateway: agents, table.sessions, GUIDs, events, the
 /// request journal and injected faults. Time is read from one clock and all
 /// timers (rotation, grace, unpolled sign-out) are evaluated lazily on access.
 public actor SimulatedGateway {
     let options: SimulatorOptions
     private var agents: [String: SimulatorOptions.Agent] = [:]
-    private var sessions: [String: SimSession] = [:]
-    /// GUIDs of sessions that ended (logout, displacement, expiry): a call with one gets 100-006.
-    private var deadGUIDs: Set<String> = []
+    /// The table.sessions and the rules time applies to them.
+    private var table: SimSessionTable
     /// The request journal, the calls in flight and the injected faults.
     private var recorder: SimulatorJournal
     private var signInsInProgress: Set<String> = []
-    private var nodeCounter = 0
-    private(set) var signOuts: [String: String] = [:]
-    private var signOutCounts: [String: Int] = [:]
     /// Held polls waiting for a change (see `waitForChange`).
     private var heldPolls = HeldPolls()
 
@@ -22,71 +18,31 @@ public actor SimulatedGateway {
         self.options = options
         for agent in options.agents { agents[agent.id] = agent }
         recorder = SimulatorJournal(capacity: options.journalCapacity, faults: options.faults)
+        table = SimSessionTable(options: options)
     }
 
-    // MARK: Time-driven rules
+    // MARK: Time and authentication (`SimSessionTable`), waking held polls of ended table.sessions
 
-    /// Applies unpolled sign-out, dynamic rotation and grace expiry to one agent.
-    private func tick(_ id: String, now: ContinuousClock.Instant = .now) {
-        guard var session = sessions[id] else { return }
-        if !session.pollInFlight, now - session.lastPollActivity > options.unpolledTimeout {
-            end(id, reason: "unpolled")  // PROTOCOL.md §4.3
-            return
-        }
-        if options.authMode == .dynamic {
-            // Rotations happen on the gateway's clock, called or not: a GUID's grace runs from
-            // when it was superseded, even while nobody called (PROTOCOL.md §3.2).
-            while now - session.lastRotation >= options.rotationInterval {
-                session.lastRotation = session.lastRotation + options.rotationInterval
-                rotate(&session, at: session.lastRotation)
-            }
-        }
-        session.guids.removeAll { record in
-            guard let superseded = record.supersededAt else { return false }
-            return now - superseded > options.guidGrace
-        }
-        sessions[id] = session
-    }
-
-    private func rotate(_ session: inout SimSession, at now: ContinuousClock.Instant) {
-        let fresh = Self.mintGUID(node: session.node)
-        session.guids[session.guids.count - 1].supersededAt = now
-        session.guids.append(GUIDRecord(value: fresh, supersededAt: nil))
-        session.pendingSetGUID = fresh
+    private func tick(_ id: String) {
+        table.tick(id, now: .now)
+        wakeEnded()
     }
 
     private func end(_ id: String, reason: String) {
-        if let session = sessions.removeValue(forKey: id) {
-            for record in session.guids { deadGUIDs.insert(record.value) }
-        }
-        signOuts[id] = reason
-        signOutCounts[reason, default: 0] += 1
-        wakeHeldPolls(id)
+        table.end(id, reason: reason)
+        wakeEnded()
     }
 
-    static func mintGUID(node: Int) -> String {
-        UUID().uuidString.lowercased() + ".AgentGateway\(node)"
-    }
-
-    // MARK: Authentication
-
-    /// Checks the `Guid` and `Cookie` of a call (PROTOCOL.md §3, §11 "Authentication on every other route").
     private func authenticate(_ id: String, guid: String?, cookie: String?) -> (ok: Bool, answer: SimAnswer, state: String) {
-        tick(id)
-        guard let session = sessions[id] else { return (false, .notSignedIn, "no-session") }
-        guard let guid, !guid.isEmpty else { return (false, badGUID(), "missing") }
-        guard let record = session.guids.first(where: { $0.value == guid }) else {
-            // A GUID of a session that ended (displaced, signed out): that session is gone (§2.2).
-            if deadGUIDs.contains(guid) { return (false, .notSignedIn, "dead") }
-            return (false, badGUID(), "unknown")
-        }
-        if options.requireCookie, !(cookie ?? "").contains(session.cookie) { return (false, .noRight, "no-cookie") }
-        return (true, SimAnswer("0"), record.supersededAt == nil ? "current" : "grace")
+        defer { wakeEnded() }
+        return table.authenticate(id, guid: guid, cookie: cookie, now: .now)
     }
 
-    private func badGUID() -> SimAnswer {
-        options.badGUIDRetcode == "100-006" ? .notSignedIn : .noRight
+    private func wakeEnded() {
+        for id in table.drainEnded() { wakeHeldPolls(id) }
     }
+
+    static func mintGUID(node: Int) -> String { SimSessionTable.mintGUID(node: node) }
 
     // MARK: Journal and faults
 
@@ -110,36 +66,36 @@ public actor SimulatedGateway {
     /// Whether the agent has a live session now.
     public func isSignedIn(_ id: String) -> Bool {
         tick(id)
-        return sessions[id] != nil
+        return table.sessions[id] != nil
     }
 
     /// The skills the agent joined with its last resetskill.
-    public func joinedSkills(_ id: String) -> [Int]? { sessions[id]?.joinedSkills }
+    public func joinedSkills(_ id: String) -> [Int]? { table.sessions[id]?.joinedSkills }
 
-    /// Every GUID the simulator ever handed out for live sessions (for redaction tests).
-    public func liveGUIDs() -> [String] { sessions.values.flatMap { $0.guids.map(\.value) } }
+    /// Every GUID the simulator ever handed out for live table.sessions (for redaction tests).
+    public func liveGUIDs() -> [String] { table.sessions.values.flatMap { $0.guids.map(\.value) } }
 
     /// Why the agent was last signed out, if it was.
-    public func signOutReason(_ id: String) -> String? { signOuts[id] }
+    public func signOutReason(_ id: String) -> String? { table.signOuts[id] }
 
-    /// How many sessions ended for `reason` (`unpolled`, `logout`, `forced out by forcelogin`, `displaced`).
-    public func signOutCount(_ reason: String) -> Int { signOutCounts[reason] ?? 0 }
+    /// How many table.sessions ended for `reason` (`unpolled`, `logout`, `forced out by forcelogin`, `displaced`).
+    public func signOutCount(_ reason: String) -> Int { table.signOutCounts[reason] ?? 0 }
 
     /// Another client force-signs the agent in: the current session is displaced
     /// (PROTOCOL.md §2.2, reason 264); its GUIDs now get 100-006.
     public func displace(_ id: String) {
         tick(id)
-        guard sessions[id] != nil else { return }
+        guard table.sessions[id] != nil else { return }
         end(id, reason: "displaced")
         signInElsewhere(id)
     }
 
     /// Another client (an agent's desktop) signs the agent in; the shim's sign-in then gets 100-002.
     public func signInElsewhere(_ id: String) {
-        nodeCounter += 1
+        table.nodeCounter += 1
         let now = ContinuousClock.now
-        let node = nodeCounter % 2
-        sessions[id] = SimSession(
+        let node = table.nodeCounter % 2
+        table.sessions[id] = SimSession(
             guids: [GUIDRecord(value: Self.mintGUID(node: node), supersededAt: nil)], lastRotation: now,
             lastPollActivity: now, cookie: "ccgw-node=elsewhere", node: node)
         wakeHeldPolls(id)
@@ -148,17 +104,17 @@ public actor SimulatedGateway {
     /// Expires every GUID of the agent's session without ending it (the agent's
     /// next call gets 000-003; updateGuid with them fails too).
     public func expireGUIDs(_ id: String) {
-        guard var session = sessions[id] else { return }
+        guard var session = table.sessions[id] else { return }
         let fresh = Self.mintGUID(node: session.node)
         session.guids = [GUIDRecord(value: fresh, supersededAt: nil)]
-        sessions[id] = session
+        table.sessions[id] = session
         wakeHeldPolls(id)
     }
 
     /// An inspector forces the agent out (PROTOCOL.md §2.3): the session ends and nobody
     /// holds the agent; its GUIDs now get 100-006.
     public func forceOut(_ id: String) {
-        guard sessions[id] != nil else { return }
+        guard table.sessions[id] != nil else { return }
         end(id, reason: "forced")
     }
 
@@ -190,12 +146,12 @@ public actor SimulatedGateway {
         guard let agent = agents[id], agent.password == password else { return SimAnswer("100-004", "wrong user name or password") }
         if let bound = agent.phone, bound != phone { return SimAnswer("100-013", "the phone bound to the agent is invalid") }
         tick(id)
-        if sessions[id] != nil {
+        if table.sessions[id] != nil {
             guard force else { return SimAnswer("100-002", "agent already signed in") }
             end(id, reason: "forced out by forcelogin")
         }
-        nodeCounter += 1
-        let node = nodeCounter % 2
+        table.nodeCounter += 1
+        let node = table.nodeCounter % 2
         let guid = Self.mintGUID(node: node)
         let cookie = "ccgw-node=n\(node)-\(UUID().uuidString.prefix(8).lowercased())"
         let now = ContinuousClock.now
@@ -205,8 +161,8 @@ public actor SimulatedGateway {
             "{\"eventType\":\"AgentOther_InService\",\"workNo\":\"\(id)\",\"content\":null}",
             "{\"eventType\":\"AgentState_Ready\",\"workNo\":\"\(id)\",\"content\":null}",
         ]
-        sessions[id] = session
-        signOuts[id] = nil
+        table.sessions[id] = session
+        table.signOuts[id] = nil
         wakeHeldPolls(id)
         let loginTime = Int(Date().timeIntervalSince1970 * 1000)
         var answer = SimAnswer(
@@ -231,13 +187,13 @@ public actor SimulatedGateway {
     /// `PUT onlineagent/{id}/updateGuid` (§3.3): a new GUID in `result.guid`; the old one gets the grace period.
     func updateGuid(_ id: String, guid: String?, cookie: String?) -> SimAnswer {
         let auth = authenticate(id, guid: guid, cookie: cookie)
-        guard auth.ok, var session = sessions[id] else { return auth.answer }
+        guard auth.ok, var session = table.sessions[id] else { return auth.answer }
         let fresh = Self.mintGUID(node: session.node)
         session.guids[session.guids.count - 1].supersededAt = .now
         session.guids.append(GUIDRecord(value: fresh, supersededAt: nil))
         session.lastRotation = .now
         session.pendingSetGUID = nil
-        sessions[id] = session
+        table.sessions[id] = session
         return SimAnswer("0", "success", result: "{\"guid\":\"\(fresh)\"}")
     }
 
@@ -247,14 +203,14 @@ public actor SimulatedGateway {
     func beginResetSkill(_ id: String, guid: String?, cookie: String?) -> (answer: SimAnswer?, guidState: String) {
         let auth = authenticate(id, guid: guid, cookie: cookie)
         guard auth.ok else { return (auth.answer, auth.state) }
-        if options.rejectOverlappingCalls, sessions[id]!.resetInFlight { return (.repeated, auth.state) }
-        sessions[id]!.resetInFlight = true
+        if options.rejectOverlappingCalls, table.sessions[id]!.resetInFlight { return (.repeated, auth.state) }
+        table.sessions[id]!.resetInFlight = true
         return (nil, auth.state)
     }
 
     func finishResetSkill(_ id: String, autoflag: String, skillid: String?, phonelinkage: String?) -> SimAnswer {
-        sessions[id]?.resetInFlight = false
-        guard var session = sessions[id], let agent = agents[id] else { return .notSignedIn }
+        table.sessions[id]?.resetInFlight = false
+        guard var session = table.sessions[id], let agent = agents[id] else { return .notSignedIn }
         if let phonelinkage, phonelinkage != "0", phonelinkage != "1" { return .badParameter }
         guard agent.phone != nil else { return SimAnswer("100-013", "no phone bound to the agent") }
         var joined: [Int]
@@ -274,7 +230,7 @@ public actor SimulatedGateway {
         }
         joined.sort()
         session.joinedSkills = joined
-        sessions[id] = session
+        table.sessions[id] = session
         var answer = SimAnswer("0", "success", result: "{}")
         answer.joinedSkills = joined
         return answer
@@ -299,17 +255,17 @@ public actor SimulatedGateway {
     func beginPoll(_ id: String, guid: String?, cookie: String?) -> PollStart {
         let auth = authenticate(id, guid: guid, cookie: cookie)
         guard auth.ok else { return .answer(auth.answer, auth.state) }
-        if options.rejectOverlappingCalls, sessions[id]!.pollInFlight { return .answer(.repeated, auth.state) }
-        sessions[id]!.lastPollActivity = .now
+        if options.rejectOverlappingCalls, table.sessions[id]!.pollInFlight { return .answer(.repeated, auth.state) }
+        table.sessions[id]!.lastPollActivity = .now
         if let ready = pollReady(id) { return .answer(ready, auth.state) }
-        sessions[id]!.pollInFlight = true
+        table.sessions[id]!.pollInFlight = true
         return .hold(auth.state)
     }
 
     /// The answer for a held poll if one is due now: a queued event, a rotated GUID, or the session's end.
     func pollReady(_ id: String) -> SimAnswer? {
         tick(id)
-        guard var session = sessions[id] else { return .notSignedIn }
+        guard var session = table.sessions[id] else { return .notSignedIn }
         guard !session.events.isEmpty || session.pendingSetGUID != nil else { return nil }
         var answer = SimAnswer("0")
         if !session.events.isEmpty { answer.eventJSON = session.events.removeFirst() }
@@ -317,21 +273,21 @@ public actor SimulatedGateway {
         session.pendingSetGUID = nil
         session.pollInFlight = false
         session.lastPollActivity = .now
-        sessions[id] = session
+        table.sessions[id] = session
         return answer
     }
 
     /// Ends a held poll at the end of its hold: `{"message":"","retcode":"0"}` (§4.1).
     func finishPoll(_ id: String) -> SimAnswer {
         if let ready = pollReady(id) { return ready }
-        sessions[id]?.pollInFlight = false
-        sessions[id]?.lastPollActivity = .now
+        table.sessions[id]?.pollInFlight = false
+        table.sessions[id]?.lastPollActivity = .now
         return SimAnswer("0")
     }
 
     /// Lets a held poll go when its client disappeared.
     func abandonPoll(_ id: String) {
-        sessions[id]?.pollInFlight = false
+        table.sessions[id]?.pollInFlight = false
     }
 
     /// Suspends a held poll until something about the agent changes (sign-in,
@@ -342,7 +298,7 @@ public actor SimulatedGateway {
     /// 10,000 held polls cost nothing while they wait (issue #5's agent benchmark).
     func waitForChange(_ id: String, until deadline: ContinuousClock.Instant) async {
         var wake = deadline
-        if options.authMode == .dynamic, let session = sessions[id] {
+        if options.authMode == .dynamic, let session = table.sessions[id] {
             wake = min(wake, session.lastRotation + options.rotationInterval)
         }
         let ticket = heldPolls.nextTicket()
