@@ -411,7 +411,7 @@ components:
         result: {}
     AgentStatus:
       type: object
-      required: [agentId, signedIn, sessionOrigin, authMode, guidAgeSeconds, lastPollAt, signIns, rotations, lastError, skillsInSync]
+      required: [agentId, signedIn, sessionOrigin, authMode, guidAgeSeconds, lastPollAt, signIns, rotations, lastError, skillsInSync, holdExpected]
       properties:
         agentId: {type: string}
         signedIn: {type: boolean}
@@ -434,6 +434,12 @@ components:
         skillsInSync:
           description: Whether the current session has the agent's desired skills; null when nothing is desired or the agent is not signed in.
           type: ['boolean', 'null']
+        holdExpected:
+          description: >-
+            Whether the shim is meant to hold the agent's session (sessions.signInAtStartup, or
+            sessions.keepSignedIn once it held it); true with signedIn false is an agent left
+            signed out that nothing signs in by itself.
+          type: boolean
     SkillChoice:
       type: object
       required: [skills, allConfiguredSkills, phoneLinkage]
@@ -537,11 +543,15 @@ components:
               owner: {type: string, description: Cluster mode; the member that served the row.}
     AgentList:
       type: object
-      required: [agents, skillsOutOfSync]
+      required: [agents, signedOutUnexpectedly, skillsOutOfSync]
       properties:
         agents:
           type: array
           items: {$ref: '#/components/schemas/AgentStatus'}
+        signedOutUnexpectedly:
+          description: Listed agents the shim is meant to hold (holdExpected) that are not signed in.
+          type: integer
+          minimum: 0
         skillsOutOfSync:
           description: Listed agents whose session does not have their desired skills.
           type: integer
