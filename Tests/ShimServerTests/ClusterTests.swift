@@ -76,6 +76,11 @@ import Glibc
             let cluster = try await rig.request("shim-b", "GET", "/v1/cluster")
             #expect(cluster.json?["members"].map { if case .array(let list) = $0 { list.count } else { 0 } } == 3)
             #expect(cluster.json?["etcd"]?["reachable"] == .bool(true))
+            // The cluster's families the alert rules and the dashboard name are on a member's scrape.
+            let exported = AlertRulesTests.exportedFamilies(try await rig.request("shim-a", "GET", "/metrics").body)
+            for series in try AlertRulesTests.namedFamilies() where series.hasPrefix("ccgw_cluster_") {
+                #expect(exported.contains(series), "\(series) is not in a member's /metrics")
+            }
             #expect(await rig.linesWithSecrets(rig.logLines()).isEmpty)
             #expect(await rig.linesWithSecrets(responses).isEmpty)
             #expect(await rig.linesWithSecrets(try await rig.etcdValues()).isEmpty)

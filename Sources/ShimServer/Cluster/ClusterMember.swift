@@ -70,6 +70,7 @@ actor ClusterMember {
         self.tick = settings.leaseTTL / 3
         self.etcd = EtcdClient(endpoints: settings.etcd.endpoints, tls: tls, callTimeout: min(.seconds(2), settings.leaseTTL / 3))
         self.metrics = metrics
+        metrics.clusterSeries()
         var logger = logger
         logger[metadataKey: "cluster.member"] = "\(settings.memberID)"
         self.logger = logger

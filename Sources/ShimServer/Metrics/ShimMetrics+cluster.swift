@@ -8,6 +8,13 @@ extension ShimMetrics {
     /// Why this member stopped acting for an agent without a logout.
     enum HandOverReason: String { case released, lost }
 
+    /// Creates the cluster's fixed label sets at 0, so dashboards and alerts see them before
+    /// the first claim or hand-over (cluster mode only).
+    func clusterSeries() {
+        for result in [ClaimResult.won, .lost, .error] { _ = counter("ccgw_cluster_claims_total", ("result", result.rawValue)) }
+        for reason in [HandOverReason.released, .lost] { _ = counter("ccgw_cluster_hand_overs_total", ("reason", reason.rawValue)) }
+    }
+
     func claim(_ result: ClaimResult) { counter("ccgw_cluster_claims_total", ("result", result.rawValue)).increment() }
     func handOver(_ reason: HandOverReason, count: Int = 1) {
         counter("ccgw_cluster_hand_overs_total", ("reason", reason.rawValue)).increment(by: Int64(count))
