@@ -82,15 +82,10 @@ import Testing
             for agent in rig.agents { await rig.gateway.forceOut(agent.id) }
             let mark = await rig.mark()
             try await rig.start(yaml)
-            var back = false
-            for _ in 0..<300 {
+            let back = await eventually(.seconds(30)) {
                 let logins = await rig.calls("login", after: mark).filter { $0.retcode == "0" }.count
                 let resets = await rig.calls("resetSkill", after: mark).filter { $0.retcode == "0" }.count
-                if logins == 3, resets == 3 {
-                    back = true
-                    break
-                }
-                try await Task.sleep(for: .milliseconds(100))
+                return logins == 3 && resets == 3
             }
             #expect(back, "every agent signed in again and its skills re-applied")
             for agent in rig.agents {

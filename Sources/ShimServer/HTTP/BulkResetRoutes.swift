@@ -32,7 +32,7 @@ struct BulkResetRoutes {
         let bulk = try BulkResetRequest.parse(body: body.readableBytesView, maxAgents: settings.maxAgents)
         let results = NIOLockedValueBox([JSONValue?](repeating: nil, count: bulk.rows.count))
         // Rows that need no gateway call are answered first, without pacing.
-        var paced: [(index: Int, request: ResetSkillRequest)] = []
+        var paced: [(index: Int, request: ResetSkillRequest, session: AgentSession)] = []
         for (index, row) in bulk.rows.enumerated() {
             switch precheck(row, identity: identity) {
             case .answer(let error, let agent):
@@ -41,8 +41,8 @@ struct BulkResetRoutes {
                 if case .valid(let parsed) = row { line.request = parsed }
                 line.emit(failure: error, to: context.logger)
                 results.withLockedValue { $0[index] = Self.row(agent: agent, error: error) }
-            case .send(let parsed):
-                paced.append((index, parsed))
+            case .send(let parsed, let session):
+                paced.append((index, parsed, session))
             }
         }
         let pacer = Pacer(ratePerSecond: settings.ratePerSecond)
@@ -61,7 +61,7 @@ struct BulkResetRoutes {
                         let result: JSONValue
                         do {
                             try await pacer.wait()
-                            result = await send(item.request, identity: identity, context: context)
+                            result = await send(item.request, session: item.session, identity: identity, context: context)
                         } catch {
                             result = Self.row(agent: item.request.agent.rawValue, error: APIError(CutOff.drain))
                         }
@@ -81,7 +81,7 @@ struct BulkResetRoutes {
 
     private enum Precheck {
         case answer(APIError, agent: String?)
-        case send(ResetSkillRequest)
+        case send(ResetSkillRequest, AgentSession)
     }
 
     /// Validation, scope and the agent's place in the config: what is decided here.
@@ -95,15 +95,15 @@ struct BulkResetRoutes {
             } catch {
                 return .answer(APIError(error), agent: parsed.agent.rawValue)
             }
-            guard resets.registry.session(for: parsed.agent) != nil else {
+            guard let session = resets.registry.session(for: parsed.agent) else {
                 return .answer(.unknownAgent(parsed.agent), agent: parsed.agent.rawValue)
             }
-            return .send(parsed)
+            return .send(parsed, session)
         }
     }
 
     /// One gateway-bound row: the single reset's path, its own log line, its result.
-    private func send(_ parsed: ResetSkillRequest, identity: Identity, context: Context) async -> JSONValue {
+    private func send(_ parsed: ResetSkillRequest, session: AgentSession, identity: Identity, context: Context) async -> JSONValue {
         var line = ResetSkillLogLine(route: "bulk", identity: identity)
         line.agent = parsed.agent
         line.request = parsed
@@ -114,7 +114,7 @@ struct BulkResetRoutes {
         let here = resets.owners.memberID
         let served: Served<ResetSkillOutcome>
         do {
-            served = try await resets.perform(parsed, forwardable)
+            served = try await resets.perform(parsed, forwardable, session: session)
         } catch {
             return Self.row(agent: agent, error: line.emit(failure: error, to: context.logger))
         }

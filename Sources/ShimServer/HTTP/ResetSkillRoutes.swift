@@ -74,14 +74,14 @@ struct ResetSkillRoutes {
             let agent = try context.agentID()
             line.agent = agent
             try context.identity.authorize(agent)
-            guard registry.session(for: agent) != nil else { throw APIError.unknownAgent(agent) }
+            guard let session = registry.session(for: agent) else { throw APIError.unknownAgent(agent) }
             let body = try await request.body.collect(upTo: APIError.maxBodyBytes)
             let parsed = try parse(agent, body)
             line.request = parsed
             let forwardable = AgentRequest(
                 agent: agent, method: request.method, uri: request.uri.description, body: body, contentType: request.headers[.contentType],
                 requestID: context.requestID, identity: context.identity)
-            switch try await perform(parsed, forwardable) {
+            switch try await perform(parsed, forwardable, session: session) {
             case .here(let result):
                 servedHere = true
                 var response = try render(try result.get(), agent, &line)
@@ -110,9 +110,8 @@ struct ResetSkillRoutes {
     /// Sends one validated reset of an authenticated, scoped caller to the agent's session
     /// here or, in a cluster, once to its owner; within `requestTimeout` and the shutdown
     /// drain. Throws `ClusterRefusal` when no member can act for the agent now.
-    func perform(_ parsed: ResetSkillRequest, _ request: AgentRequest) async throws -> Served<ResetSkillOutcome> {
+    func perform(_ parsed: ResetSkillRequest, _ request: AgentRequest, session: AgentSession) async throws -> Served<ResetSkillOutcome> {
         try await owners.act(on: request) {
-            guard let session = registry.session(for: parsed.agent) else { return .failure(APIError.unknownAgent(parsed.agent)) }
             let deadline = ContinuousClock.now + requestTimeout
             return await Result(catching: {
                 try await withDeadline(deadline, drain: drainSignal) {
