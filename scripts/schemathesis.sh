@@ -18,6 +18,7 @@ for _ in $(seq 1 100); do
   curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
   sleep 0.1
 done
-schemathesis run "http://127.0.0.1:$port/openapi.yaml" --checks all --max-examples "$examples" --seed 20261125
+# The event routes are tagged `streaming`: a stream does not end by itself, so they are left out.
+schemathesis run "http://127.0.0.1:$port/openapi.yaml" --exclude-tag streaming --checks all --max-examples "$examples" --seed 20261125
 kill -0 "$pid" || { echo "the shim died during the run" >&2; cat "$log" >&2; exit 1; }
 echo "schemathesis: passed; the shim is still running"

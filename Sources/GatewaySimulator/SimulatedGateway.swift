@@ -13,12 +13,37 @@ public actor SimulatedGateway {
     private var signInsInProgress: Set<String> = []
     /// Held polls waiting for a change (see `waitForChange`).
     private var heldPolls = HeldPolls()
+    /// Made-up calls (`options.ringEvery`).
+    private var callMaker: SimCallMaker?
 
     public init(options: SimulatorOptions) {
         self.options = options
         for agent in options.agents { agents[agent.id] = agent }
         recorder = SimulatorJournal(capacity: options.journalCapacity, faults: options.faults)
         table = SimSessionTable(options: options)
+        callMaker = options.ringEvery.map(SimCallMaker.init(every:))
+    }
+
+    // MARK: Events
+
+    /// Queues an event object (JSON text) for the agent's next poll; false when the agent
+    /// is not signed in (a real gateway has nowhere to put it).
+    @discardableResult
+    public func queueEvent(_ id: String, json: String) -> Bool {
+        tick(id)
+        guard table.sessions[id] != nil else { return false }
+        table.sessions[id]!.events.append(json)
+        wakeHeldPolls(id)
+        return true
+    }
+
+    /// Rings the signed-in agents that are due a made-up call (`ringEvery`), and queues the
+    /// later events of earlier calls.
+    func ringDueAgents() {
+        guard var maker = callMaker else { return }
+        let due = maker.due(signedIn: table.sessions.keys, now: .now)
+        callMaker = maker
+        for (agent, json) in due { queueEvent(agent, json: json) }
     }
 
     // MARK: Time and authentication (`SimSessionTable`), waking held polls of ended table.sessions

@@ -42,6 +42,18 @@ public struct Simulator: Service {
     func buildRouter() -> Router<SimulatorRoutes.Context> { SimulatorRoutes(gateway: gateway, options: options).router() }
 
     public func run() async throws {
+        guard options.ringEvery != nil else { return try await serve() }
+        // The made-up calls run beside the server and stop with it.
+        try await withThrowingTaskGroup { group in
+            group.addTask { [gateway] in
+                while (try? await Task.sleep(for: .milliseconds(100))) != nil { await gateway.ringDueAgents() }
+            }
+            try await serve()
+            group.cancelAll()
+        }
+    }
+
+    private func serve() async throws {
         let router = buildRouter()
         let configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil)
         let report = onServerRunning

@@ -66,6 +66,8 @@ public struct SimulatorOptions: Sendable {
 
     /// Chaos mode; nil: the simulator behaves.
     public var chaos: Chaos?
+    /// Made-up inbound calls: each signed-in agent is rung about this often (`SimCallMaker`); nil: never.
+    public var ringEvery: Duration?
 
     public init(agents: [Agent] = []) {
         self.agents = agents

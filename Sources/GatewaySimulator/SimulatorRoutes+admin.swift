@@ -7,7 +7,9 @@ extension SimulatorRoutes {
     /// `POST /__sim/faults` (`{"operation":"resetSkill","retcode":"000-003","times":1}`,
     /// or `"http":503`, `"reset":true`, `"garbage":true`, `"delayMs":500`),
     /// `DELETE /__sim/faults`, `GET /__sim/agents/{id}`,
-    /// `POST /__sim/agents/{id}/displace`, `POST /__sim/agents/{id}/expire-guid`.
+    /// `POST /__sim/agents/{id}/displace`, `POST /__sim/agents/{id}/expire-guid`,
+    /// `POST /__sim/agents/{id}/events` (one event object, `{"eventType", "content"}`, or
+    /// an array of them, queued for the agent's polls; `workNo` is filled in when missing).
     func addAdminRoutes(to router: Router<Context>) {
         let gateway = self.gateway
         router.get("/__sim/journal") { _, _ in
@@ -49,6 +51,21 @@ extension SimulatorRoutes {
         router.post("/__sim/agents/:id/displace") { _, context in
             await gateway.displace(context.parameters.get("id") ?? "")
             return Response(status: .noContent)
+        }
+        router.post("/__sim/agents/:id/events") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 20)
+            let parsed = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))
+            guard let list = (parsed as? [[String: Any]]) ?? (parsed as? [String: Any]).map({ [$0] }), !list.isEmpty,
+                list.allSatisfy({ $0["eventType"] is String })
+            else { throw HTTPError(.badRequest, message: "send an event object with eventType (and content), or an array of them") }
+            for var event in list {
+                if event["workNo"] == nil { event["workNo"] = id }
+                let json = String(decoding: try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys]), as: UTF8.self)
+                guard await gateway.queueEvent(id, json: json) else { throw HTTPError(.conflict, message: "agent \(id) is not signed in") }
+            }
+            return Response(status: .accepted)
         }
         router.post("/__sim/agents/:id/expire-guid") { _, context in
             await gateway.expireGUIDs(context.parameters.get("id") ?? "")

@@ -43,6 +43,8 @@ public struct ShimRuntime: Service {
         /// Serve the API on `listen` (the default). false: the embedder serves `router`
         /// itself (in process, without a socket); the API counts as ready at once.
         public var serveAPI = true
+        /// Webhook retry backoff (tests shorten it).
+        public var webhookRetry = RetrySchedule()
 
         public init(configPath: String? = nil) {
             self.configPath = configPath
@@ -60,6 +62,8 @@ public struct ShimRuntime: Service {
     let gateway: GatewayHTTPClient?
     /// The API's routes, built (what the listener serves).
     let api: RouterResponder<ShimRequestContext>
+    /// Every agent event, for the streams and the webhooks.
+    let events: EventHub
 
     /// Builds every part from a loaded config. Throws when the CA file cannot be used.
     public init(loaded: ConfigLoader.Loaded, logger: Logger, levelControl: LogLevelControl, options: Options = Options()) throws(ConfigError) {
@@ -75,12 +79,22 @@ public struct ShimRuntime: Service {
         let store = state.store
         // The cluster drives the sessions through the registry (`AgentControl`); the sessions
         // ask the cluster before every sign-in (`SignInGuard`). A single process has neither.
+        var webhooks: [WebhookSender] = []
+        for webhook in config.events.webhooks {
+            guard let secret = loaded.webhookSecrets[webhook.name].flatMap(WebhookSignature.init(secret:)) else { continue }
+            webhooks.append(
+                try WebhookSender(config: webhook, secret: secret, metrics: metrics, logger: logger, schedule: options.webhookRetry))
+        }
+        metrics.eventSeries()
+        let events = EventHub(settings: config.events, webhooks: webhooks, metrics: metrics, logger: logger)
+        self.events = events
         let registry = SessionRegistry([])
         let cluster = try Self.clusterMember(loaded: loaded, control: registry, metrics: metrics, logger: logger)
         let makeSession: @Sendable (ShimConfig.Agent, String) -> AgentSession = { agent, password in
             AgentSession(
                 agent: agent, password: password, gateway: gateway, settings: settings, pollers: pollers, metrics: metrics,
-                logger: logger, store: store, signInGuard: cluster.map { ClusterSignInGuard(member: $0.member) }, owned: cluster == nil)
+                logger: logger, store: store, signInGuard: cluster.map { ClusterSignInGuard(member: $0.member) }, owned: cluster == nil,
+                events: events)
         }
         for agent in config.agents { registry.add(makeSession(agent, loaded.passwords[agent.id] ?? "")) }
         self.cluster = cluster
@@ -98,7 +112,7 @@ public struct ShimRuntime: Service {
             warnings: loaded.warnings.filter { $0.hasPrefix("gateway.insecureSkipVerify") },
             owners: cluster.map { ClusterDispatch(gate: $0) } ?? LocalDispatch(), peers: cluster ?? NoPeers(),
             clusterStatus: { [member = cluster?.member] in if let member { await ClusterStatus.json(of: member) } else { ClusterRoutes.single } },
-            bulk: config.bulk)
+            bulk: config.bulk, events: events)
         let onServerRunning = options.onServerRunning
         let listenHost = config.listen.host
         let api = router.buildResponder()
@@ -118,7 +132,8 @@ public struct ShimRuntime: Service {
             },
             logger: logger
         )
-        var services: [any Service] = []
+        // First in, last out: the webhooks get the events of the sessions' close.
+        var services: [any Service] = [EventService(hub: events, webhooks: webhooks, sweepInterval: .seconds(30))]
         if let client { services.append(GatewayClientService(client: client)) }
         services.append(
             SessionService(
@@ -138,7 +153,10 @@ public struct ShimRuntime: Service {
         }
         if options.serveAPI { services.append(app) } else { readiness.listenerBound() }
         services.append(
-            DrainGate(readiness: readiness, drainSignal: drainSignal, notifier: notifier, shutdownSettings: shutdownSettings, logger: logger))
+            DrainGate(
+                readiness: readiness, drainSignal: drainSignal, notifier: notifier, shutdownSettings: shutdownSettings, logger: logger,
+                // Open event streams end at SIGTERM (`ccgw.stream.closed`) and never hold the shutdown.
+                onDrain: { events.close() }))
         let probeHost = ["0.0.0.0", "::", "*"].contains(listenHost) ? "127.0.0.1" : listenHost
         services.append(
             StatusService(

@@ -25,6 +25,8 @@ struct Demo: AsyncParsableCommand {
         options.authMode = .dynamic
         options.rotationInterval = .seconds(20)
         options.guidGrace = .seconds(40)
+        // Made-up inbound calls, so `curl -N .../v1/events` shows something.
+        options.ringEvery = .seconds(20)
         let simulator = try Simulator(
             options: options, logger: makeLogger(.init(level: .warning, format: .json), label: "ccgw-sim"),
             onServerRunning: { portContinuation.yield($0) })

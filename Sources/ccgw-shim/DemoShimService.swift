@@ -34,6 +34,8 @@ struct DemoShimService: Service {
                     """
                     ccgw-shim demo: simulator on https://127.0.0.1:\(gatewayPort) (private CA), shim on http://127.0.0.1:\(port). Try:
                     curl -s -X POST http://127.0.0.1:\(port)/v1/agents/1001/reset-skill -H 'Content-Type: application/json' -d '{"skills":[1,2,7]}'
+                    and watch the agents' events (the simulator rings them now and then):
+                    curl -N http://127.0.0.1:\(port)/v1/events
 
                     """.utf8))
         }

@@ -23,6 +23,8 @@ struct CCGWSim: AsyncParsableCommand {
     var agentRange: String?
     @Option(help: "Write the CA certificate (PEM) to this file.") var caOut: String?
     @Flag(help: "Serve plain HTTP instead of HTTPS.") var plainHTTP = false
+    @Option(help: "Ring each signed-in agent about every this many seconds (made-up calls: Ringing, Talking, release).")
+    var ringEverySeconds: Int?
 
     func run() async throws {
         var options = SimulatorOptions(agents: try agent.map(Self.parseAgent))
@@ -32,6 +34,7 @@ struct CCGWSim: AsyncParsableCommand {
         options.rotationInterval = .seconds(rotationSeconds)
         options.guidGrace = .seconds(graceSeconds)
         options.pollHold = .milliseconds(pollHoldMs)
+        options.ringEvery = ringEverySeconds.map { .seconds($0) }
         var logger = Logger(label: "ccgw-sim")
         logger.logLevel = .info
         let simulator = try Simulator(options: options, port: port, tls: !plainHTTP, logger: logger) { port in

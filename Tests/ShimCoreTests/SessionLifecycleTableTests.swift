@@ -15,10 +15,11 @@ struct SessionLifecycleTableTests {
         var machine = SessionMachine(policy: .init())
         let (first, actions) = machine.signedIn(Self.record("g1"), takeover: nil)
         #expect(first == .init(guid: "g1", generation: 1))
-        #expect(actions == [.save(Self.record("g1")), .startLoops(generation: 1)])
+        #expect(actions == [.save(Self.record("g1")), .announce(.began(.signedIn)), .startLoops(generation: 1)])
         #expect(machine.origin == .signedIn)
-        let (second, _) = machine.signedIn(Self.record("g2"), takeover: .savedSession)
+        let (second, takenBack) = machine.signedIn(Self.record("g2"), takeover: .savedSession)
         #expect(second.generation == 2)
+        #expect(takenBack.contains(.announce(.began(.takenBack))))
         #expect(machine.origin == .takenBack)
         // A forcelogin the operator allowed is a sign-in, not a take-back.
         _ = machine.signedIn(Self.record("g3"), takeover: .configured)
@@ -85,7 +86,7 @@ struct SessionLifecycleTableTests {
         let again = actions.compactMap { if case .signInAgain(let reason) = $0 { reason } else { nil } }
         if owned {
             #expect(again == (expected.map { [$0] } ?? []))
-            #expect(actions.starts(with: [.forgetSaved, .countLoss("100-006")]))
+            #expect(actions.starts(with: [.forgetSaved, .countLoss("100-006"), .announce(.ended(retcode: "100-006", reason: .gateway))]))
             #expect(actions.contains(.tellGuardEnded) == (source == .poll))
             #expect(actions.contains(.reportResume(.gone)) == resumed)
         } else {
@@ -99,7 +100,8 @@ struct SessionLifecycleTableTests {
         let saved = Self.record("saved", at: 500)
         let resumedSession = machine.resumed(saved)
         let (credentials, actions) = try #require(resumedSession)
-        #expect(actions == [.save(saved), .startLoops(generation: credentials.generation)])
+        // Announced before the loops start: the session's first gateway event comes after.
+        #expect(actions == [.save(saved), .announce(.began(.resumed)), .startLoops(generation: credentials.generation)])
         #expect(machine.origin == .resumed)
         let secondResume = machine.resumed(saved)
         #expect(secondResume == nil)  // one session at a time
@@ -201,7 +203,7 @@ struct SessionLifecycleTableTests {
         #expect(machine.cookiesChanged("a=b") == [.saveCookies("a=b")])
         let (held, actions) = machine.signingOut()
         #expect(held?.guid == "g9")
-        #expect(actions == [.tellGuardSignedOut, .forgetSaved])
+        #expect(actions == [.tellGuardSignedOut, .forgetSaved, .announce(.ended(retcode: nil, reason: .signedOut))])
         #expect(machine.current == nil)
     }
 }

@@ -8,7 +8,7 @@ import Yams
 public enum ConfigParser {
     static let topKeys = [
         "listen", "gateway", "sessions", "agents", "logging", "shutdown", "metrics", "clients", "allowUnauthenticated", "limits",
-        "state", "cluster", "skills", "bulk",
+        "state", "cluster", "skills", "bulk", "events",
     ]
     static let skillsKeys = ["default", "configuredCacheTTL", "reapplyMaxBackoff"]
     static let bulkKeys = ["concurrency", "ratePerSecond", "maxAgents"]
@@ -114,6 +114,7 @@ public enum ConfigParser {
         for index in config.agents.indices where config.agents[index].skills == nil {
             config.agents[index].skills = config.skills.defaultChoice
         }
+        if let node = top.node("events") { config.events = try EventsConfigParser.parse(node) }
         if let node = top.node("cluster") { config.cluster = try ClusterConfigParser.parseCluster(node, config: config) }
         return config
     }

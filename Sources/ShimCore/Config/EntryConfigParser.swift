@@ -113,17 +113,20 @@ enum EntryConfigParser {
                 key: path, line: reader.line,
                 problem: sources.isEmpty ? "needs one of tokenFile, tokenEnv or tokenCredential" : "has more than one token source; keep exactly one")
         }
+        return ShimConfig.Client(name: name, token: sources[0], agents: try parseScope(reader), keyPath: path)
+    }
+
+    /// The required `agents` of a mapping (a client, a webhook): ids, ranges like `"1000-1999"`, or `"*"`.
+    static func parseScope(_ reader: YAMLMappingReader) throws(ConfigError) -> AgentScope {
         guard case .sequence(let list)? = reader.node("agents") else {
             throw ConfigError(
-                key: "\(path).agents", line: reader.line, problem: "is required: a list of agent ids, ranges like \"1000-1999\", or \"*\"")
+                key: reader.keyPath("agents"), line: reader.line, problem: "is required: a list of agent ids, ranges like \"1000-1999\", or \"*\"")
         }
-        let entries = list.map { $0.scalar?.string ?? "" }
-        switch AgentScope.parse(entries) {
-        case .success(let scope):
-            return ShimConfig.Client(name: name, token: sources[0], agents: scope, keyPath: path)
+        switch AgentScope.parse(list.map { $0.scalar?.string ?? "" }) {
+        case .success(let scope): return scope
         case .failure(let error):
             throw ConfigError(
-                key: "\(path).agents[\(error.index)]", line: list[error.index].mark?.line,
+                key: "\(reader.keyPath("agents"))[\(error.index)]", line: list[error.index].mark?.line,
                 problem: "must be an agent id (101–999999), a range like \"1000-1999\", or \"*\"")
         }
     }

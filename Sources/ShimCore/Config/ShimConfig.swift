@@ -20,6 +20,8 @@ public struct ShimConfig: Sendable, Equatable {
     public var skills = Skills()
     /// `POST /v1/reset-skill`: how many agents, how fast.
     public var bulk = Bulk()
+    /// Agent events: retention, streams, webhooks.
+    public var events = Events()
 
     /// The skill queues the shim keeps agents in (issue "skills that stick").
     public struct Skills: Sendable, Equatable {

@@ -91,6 +91,8 @@ public struct SessionMachine: Sendable {
         case tellGuardSignedOut
         /// Sign the agent in again now, by itself.
         case signInAgain(SignInAgainReason)
+        /// Tell the event subscribers (`ccgw.session.*`).
+        case announce(SessionNews)
     }
 
     public let policy: Policy
@@ -166,7 +168,7 @@ public struct SessionMachine: Sendable {
         if resumePending, origin == .takenBack { actions.append(.reportResume(.takenBack)) }
         lastSignInRefused = false
         let credentials = begin(guid: record.guid ?? "", origin: origin)
-        actions += [.save(record), .startLoops(generation: credentials.generation)]
+        actions += [.save(record), .announce(.began(origin)), .startLoops(generation: credentials.generation)]
         return (credentials, actions)
     }
 
@@ -184,7 +186,7 @@ public struct SessionMachine: Sendable {
         owned = true
         let credentials = begin(guid: guid, origin: .resumed)
         resumePending = true
-        return (credentials, [.save(saved), .startLoops(generation: credentials.generation)])
+        return (credentials, [.save(saved), .announce(.began(.resumed)), .startLoops(generation: credentials.generation)])
     }
 
     private mutating func begin(guid: String, origin: SessionOrigin) -> Credentials {
@@ -235,7 +237,7 @@ public struct SessionMachine: Sendable {
         origin = nil
         endedByGateway = true
         resumePending = false
-        var actions: [Action] = [.forgetSaved, .countLoss(retcode)]
+        var actions: [Action] = [.forgetSaved, .countLoss(retcode), .announce(.ended(retcode: retcode, reason: .gateway))]
         if unconfirmedResume { actions.append(.reportResume(.gone)) }
         guard source == .poll else { return actions }
         actions.append(.tellGuardEnded)
@@ -282,6 +284,6 @@ public struct SessionMachine: Sendable {
         guard let held = current else { return (nil, []) }
         current = nil
         origin = nil
-        return (held, [.tellGuardSignedOut, .forgetSaved])
+        return (held, [.tellGuardSignedOut, .forgetSaved, .announce(.ended(retcode: nil, reason: .signedOut))])
     }
 }

@@ -17,6 +17,8 @@ public struct ConfigLoader: Sendable {
         public let tokens: [String: String]
         /// The cluster's peer token (cluster mode only).
         public let peerToken: String?
+        /// Webhook signing secrets (`whsec_…`) by webhook name.
+        public var webhookSecrets: [String: String] = [:]
         /// Things worth a warning at start (shared secret files, verification off).
         public let warnings: [String]
     }
@@ -52,6 +54,17 @@ public struct ConfigLoader: Sendable {
             if let certFile = cluster.etcd.certFile { _ = try PEMFile.certificates(certFile, key: "cluster.etcd.certFile") }
             if let keyFile = cluster.etcd.keyFile { _ = try PEMFile.privateKey(keyFile, key: "cluster.etcd.keyFile") }
         }
+        var webhookSecrets: [String: String] = [:]
+        for webhook in config.events.webhooks {
+            let key = "\(webhook.keyPath).\(webhook.secret.key(prefix: "secret"))"
+            let secret = try secrets.resolve(webhook.secret, key: key)
+            guard WebhookSignature(secret: secret) != nil else {
+                throw ConfigError(
+                    key: key, line: nil, problem: "must hold a Standard Webhooks secret: whsec_ followed by a base64 key of at least 16 bytes")
+            }
+            webhookSecrets[webhook.name] = secret
+            if let caFile = webhook.caFile { _ = try PEMFile.certificates(caFile, key: "\(webhook.keyPath).caFile") }
+        }
         var warnings = secrets.permissionWarnings(for: config)
         if config.gateway.insecureSkipVerify {
             warnings.append(
@@ -63,6 +76,8 @@ public struct ConfigLoader: Sendable {
                 "allowUnauthenticated is on and listen.host \(config.listen.host) is reachable from other machines: anyone who reaches it can reset any agent's skills"
             )
         }
-        return Loaded(config: config, passwords: passwords, tokens: tokens, peerToken: peerToken, warnings: warnings)
+        var loaded = Loaded(config: config, passwords: passwords, tokens: tokens, peerToken: peerToken, warnings: warnings)
+        loaded.webhookSecrets = webhookSecrets
+        return loaded
     }
 }

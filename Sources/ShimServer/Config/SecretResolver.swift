@@ -70,6 +70,7 @@ struct SecretResolver: Sendable {
     func permissionWarnings(for config: ShimConfig) -> [String] {
         var sources = config.agents.map { ($0.password, "\($0.keyPath).\($0.password.key(prefix: "password"))") }
         sources += config.clients.map { ($0.token, "\($0.keyPath).\($0.token.key(prefix: "token"))") }
+        sources += config.events.webhooks.map { ($0.secret, "\($0.keyPath).\($0.secret.key(prefix: "secret"))") }
         if let cluster = config.cluster { sources.append((cluster.peerToken, "cluster.\(cluster.peerToken.key(prefix: "peerToken"))")) }
         return sources.compactMap { source, key in
             guard case .file(let path) = source, isShared(path) else { return nil }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import ShimCore
 
@@ -8,7 +9,7 @@ import ShimCore
 let apiRoutes: [(method: HTTPRequest.Method, path: String)] = [
     (.get, HealthRoutes.livenessPath), (.get, HealthRoutes.readinessPath), (.get, "/openapi.yaml"),
     (.get, "/v1/agents"), (.get, "/v1/agents/{agentId}"), (.get, "/v1/agents/{agentId}/skills"), (.post, "/v1/agents/{agentId}/reset-skill"),
-    (.post, "/v1/reset-skill"),
+    (.post, "/v1/reset-skill"), (.get, "/v1/agents/{agentId}/events"), (.get, "/v1/events"),
     (.post, "/agentgateway/resource/onlineagent/{agentId}/resetskill/{autoflag}"), (.get, "/v1/cluster"),
 ]
 
@@ -17,7 +18,8 @@ func buildRouter(
     registry: SessionRegistry, requestTimeout: Duration, readiness: Readiness, drainSignal: DrainSignal,
     metrics: ShimMetrics, metricsEndpoint: MetricsEndpoint?, authenticator: CallerAuthenticator, limits: ShimConfig.Limits,
     warnings: [String] = [], owners: any OwnerDispatch = LocalDispatch(), peers: any PeerVerifier = NoPeers(),
-    clusterStatus: @escaping @Sendable () async -> JSONValue = { ClusterRoutes.single }, bulk: ShimConfig.Bulk = .init()
+    clusterStatus: @escaping @Sendable () async -> JSONValue = { ClusterRoutes.single }, bulk: ShimConfig.Bulk = .init(),
+    events: EventHub? = nil
 ) -> Router<ShimRequestContext> {
     let router = Router(context: ShimRequestContext.self)
     var known = apiRoutes
@@ -44,6 +46,10 @@ func buildRouter(
     authenticated.get("/v1/agents/:agentId/skills", use: agents.skills)
     authenticated.post("/v1/reset-skill", use: BulkResetRoutes(resets: resetSkill, settings: bulk).reset)
     authenticated.post("/agentgateway/resource/onlineagent/:agentId/resetskill/:autoflag", use: resetSkill.compatResetSkill)
+    let eventRoutes = EventRoutes(
+        hub: events ?? EventHub(settings: .init(), metrics: metrics, logger: .init(label: "ccgw-shim.events")), registry: registry, metrics: metrics)
+    authenticated.get("/v1/agents/:agentId/events", use: eventRoutes.agentEvents)
+    authenticated.get("/v1/events", use: eventRoutes.allEvents)
     if let metricsEndpoint { router.get(RouterPath(HealthRoutes.metricsPath), use: metricsEndpoint.serve) }
     return router
 }

@@ -45,3 +45,11 @@ enum Identity: Sendable {
         return nil
     }
 }
+
+extension Identity {
+    /// The agents this identity may read events of (a peer's caller was scoped where it arrived).
+    var scope: AgentScope {
+        if case .client(let caller) = self { return caller.scope }
+        return .all
+    }
+}

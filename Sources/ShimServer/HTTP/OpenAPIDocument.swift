@@ -197,6 +197,75 @@ paths:
         '405': {$ref: '#/components/responses/MethodNotAllowed'}
         '413': {$ref: '#/components/responses/PayloadTooLarge'}
         '503': {$ref: '#/components/responses/Unavailable'}
+  /v1/agents/{agentId}/events:
+    get:
+      operationId: agentEvents
+      tags: [streaming]
+      summary: The agent's events - what the shim polls from the gateway and its own ccgw.* events - as Server-Sent Events, or a JSON long-poll.
+      description: |
+        `text/event-stream` (the default): each event has `id:` (the cursor to resume from),
+        `event:` (its type) and one `data:` line (the event object). Without a cursor the
+        stream starts with live events; with `Last-Event-ID` or `after` it first sends the
+        kept events after it (a `ccgw.gap` event first when some are no longer kept). A
+        comment line every events.keepAlive; `ccgw.stream.closed` ends a stream that fell
+        events.subscriberQueue events behind or a shim that shuts down.
+        `Accept: application/json`: the events after `after` at once, or the first to arrive
+        within `wait` (without `after`: those arriving during the wait), and the cursor.
+        Tagged `streaming`: the fuzzer leaves it out (a stream does not end by itself).
+      parameters:
+        - $ref: '#/components/parameters/agentId'
+        - $ref: '#/components/parameters/requestId'
+        - $ref: '#/components/parameters/lastEventId'
+        - $ref: '#/components/parameters/after'
+        - $ref: '#/components/parameters/eventType'
+        - $ref: '#/components/parameters/wait'
+      responses:
+        '200':
+          description: The stream, or (long-poll) the events and the cursor.
+          headers: {X-Request-Id: {$ref: '#/components/headers/X-Request-Id'}}
+          content:
+            text/event-stream:
+              schema: {type: string}
+            application/json:
+              schema: {$ref: '#/components/schemas/EventList'}
+        '400': {$ref: '#/components/responses/BadRequest'}
+        '401': {$ref: '#/components/responses/Unauthorized'}
+        '403': {$ref: '#/components/responses/Forbidden'}
+        '404': {$ref: '#/components/responses/NotFound'}
+        '405': {$ref: '#/components/responses/MethodNotAllowed'}
+        '503': {$ref: '#/components/responses/Unavailable'}
+  /v1/events:
+    get:
+      operationId: events
+      tags: [streaming]
+      summary: The events of every agent in the caller's scope (or those `agent` names), as Server-Sent Events or a JSON long-poll.
+      description: As `/v1/agents/{agentId}/events`, across agents; an `agent` outside the caller's scope is 403.
+      parameters:
+        - $ref: '#/components/parameters/requestId'
+        - $ref: '#/components/parameters/lastEventId'
+        - $ref: '#/components/parameters/after'
+        - $ref: '#/components/parameters/eventType'
+        - $ref: '#/components/parameters/wait'
+        - name: agent
+          in: query
+          required: false
+          description: Agent ids, comma-separated (or the parameter repeated).
+          schema: {type: string}
+      responses:
+        '200':
+          description: The stream, or (long-poll) the events and the cursor.
+          headers: {X-Request-Id: {$ref: '#/components/headers/X-Request-Id'}}
+          content:
+            text/event-stream:
+              schema: {type: string}
+            application/json:
+              schema: {$ref: '#/components/schemas/EventList'}
+        '400': {$ref: '#/components/responses/BadRequest'}
+        '401': {$ref: '#/components/responses/Unauthorized'}
+        '403': {$ref: '#/components/responses/Forbidden'}
+        '404': {$ref: '#/components/responses/NotFound'}
+        '405': {$ref: '#/components/responses/MethodNotAllowed'}
+        '503': {$ref: '#/components/responses/Unavailable'}
   /v1/cluster:
     get:
       operationId: getCluster
@@ -290,6 +359,30 @@ components:
       in: header
       required: false
       description: W3C trace context, copied into the log line.
+      schema: {type: string}
+    lastEventId:
+      name: Last-Event-ID
+      in: header
+      required: false
+      description: Resume after this cursor (the `id:` of the last event received).
+      schema: {type: string}
+    after:
+      name: after
+      in: query
+      required: false
+      description: Resume after this cursor (as Last-Event-ID).
+      schema: {type: string}
+    eventType:
+      name: type
+      in: query
+      required: false
+      description: Event types, comma-separated; a trailing `*` matches a prefix (`AgentEvent_*`, `ccgw.*`).
+      schema: {type: string}
+    wait:
+      name: wait
+      in: query
+      required: false
+      description: Long-poll only - how long to wait for an event (0s-60s, default 10s).
       schema: {type: string}
   headers:
     X-Request-Id:
@@ -559,6 +652,25 @@ components:
         warnings:
           type: array
           items: {type: string}
+    AgentEvent:
+      type: object
+      description: One event - the SSE data, a long-poll element and a webhook body alike.
+      required: [id, agentId, type, at]
+      properties:
+        id: {type: string, description: 'The event''s id: <origin>-<sequence>; for ccgw.gap and ccgw.stream.closed the stream''s cursor.'}
+        agentId: {type: [string, 'null']}
+        type: {type: string, description: 'The gateway''s eventType, or the shim''s own ccgw.* name.'}
+        at: {type: string, format: date-time}
+        gateway: {type: object, description: The gateway's event object exactly as polled.}
+        ccgw: {type: object, description: The shim's own details.}
+    EventList:
+      type: object
+      required: [events, cursor]
+      properties:
+        events:
+          type: array
+          items: {$ref: '#/components/schemas/AgentEvent'}
+        cursor: {type: string, description: Pass as `after` to get the events after these.}
     Status:
       type: object
       required: [status]

@@ -14,10 +14,13 @@ struct DrainGate: Service {
     let notifier: SystemdNotifier
     let shutdownSettings: NIOLockedValueBox<ShimConfig.Shutdown>
     let logger: Logger
+    /// Runs at SIGTERM, before the drain delay (the event streams end here).
+    var onDrain: @Sendable () -> Void = {}
 
     func run() async throws {
         try? await gracefulShutdown()
         readiness.startDraining()
+        onDrain()
         notifier.notify("STOPPING=1\nSTATUS=draining")
         let settings = shutdownSettings.withLockedValue { $0 }
         logger.info(

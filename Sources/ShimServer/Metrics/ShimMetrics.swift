@@ -84,6 +84,10 @@ public final class ShimMetrics: Sendable {
         cached(Self.key(2, label, nil, nil, nil)) { Gauge(label: label, factory: factory) }
     }
 
+    func gauge(_ label: String, _ d0: Dimension) -> Gauge {
+        cached(Self.key(3, label, d0, nil, nil)) { Gauge(label: label, dimensions: Self.dimensions(d0), factory: factory) }
+    }
+
     // MARK: Inbound
 
     /// One inbound request: `route` is the route pattern, never the raw path.

@@ -25,6 +25,8 @@ actor AgentSession {
     private let store: StateStore?
     /// Who may sign the agent in, and who is told what became of its session.
     let signInGuard: any SignInGuard
+    /// Where the agent's events go (the polled ones and the shim's own); nil: nowhere.
+    let events: EventHub?
 
     // The session's state. Their fields are private to them: the session changes them
     // only by feeding them inputs (here and in the extensions) and carrying out what they return.
@@ -45,9 +47,11 @@ actor AgentSession {
 
     init(
         agent: ShimConfig.Agent, password: String, gateway: any GatewayTransport, settings: SessionSettings, pollers: PollerLauncher,
-        metrics: ShimMetrics, logger: Logger, store: StateStore? = nil, signInGuard: (any SignInGuard)? = nil, owned: Bool = true
+        metrics: ShimMetrics, logger: Logger, store: StateStore? = nil, signInGuard: (any SignInGuard)? = nil, owned: Bool = true,
+        events: EventHub? = nil
     ) {
         self.store = store
+        self.events = events
         self.signInGuard = signInGuard ?? LocalSignInGuard(store: store, unpolledSignOut: settings.unpolledSignOut)
         self.metrics = metrics
         self.agentID = agent.id
@@ -124,6 +128,9 @@ actor AgentSession {
             case .countRotation:
                 view.rotated()
                 metrics.rotation()
+            case .announce(let news):
+                let event = OwnEvent(news)
+                events?.publishOwn(agentID, type: event.type, details: event.details)
             case .tellGuardEnded, .tellGuardSignInFailed, .tellGuardSignedOut, .signInAgain: later.append(action)
             }
         }

@@ -29,6 +29,8 @@ struct SessionPoller {
                 switch answer.retcode?.disposition {
                 case .success?:
                     session.polled(generation: generation)
+                    // An answer carries at most one event (§4.1); it is passed on exactly as polled.
+                    if let event = answer.decoded?.event, case .object = event { session.events?.publishGateway(session.agentID, event: event) }
                     failures = 0
                 case .signInAgain?:
                     logger.warning(

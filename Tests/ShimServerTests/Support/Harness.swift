@@ -159,6 +159,7 @@ func withHarness(
     inboundTLS: Bool = false,
     environment: [String: String] = [:],
     yaml baseYAML: @escaping @Sendable (_ gatewayURL: String, _ caFile: String) -> String = { testShimYAML(gatewayURL: $0, caFile: $1) },
+    tune: @escaping @Sendable (inout ShimRuntime.Options) -> Void = { _ in },
     _ body: (Harness) async throws -> Void
 ) async throws {
     let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -209,7 +210,8 @@ func withHarness(
             return
         }
         try await run(
-            simulator: simulator, simGroup: simGroup, simPorts: simPorts, caFile: caFile, client: client, environment: environment, yaml: yaml, body)
+            simulator: simulator, simGroup: simGroup, simPorts: simPorts, caFile: caFile, client: client, environment: environment, yaml: yaml,
+            tune: tune, body)
     } catch {
         try? await client.shutdown()
         throw error
@@ -219,7 +221,8 @@ func withHarness(
 
 private func run(
     simulator: Simulator, simGroup: ServiceGroup, simPorts: AsyncStream<Int>, caFile: String, client: HTTPClient,
-    environment: [String: String], yaml: @escaping @Sendable (String, String) -> String, _ body: (Harness) async throws -> Void
+    environment: [String: String], yaml: @escaping @Sendable (String, String) -> String,
+    tune: @escaping @Sendable (inout ShimRuntime.Options) -> Void, _ body: (Harness) async throws -> Void
 ) async throws {
     let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -241,6 +244,7 @@ private func run(
             runtimeOptions.onServerRunning = { shimPortContinuation.yield($0) }
             let (metricsPorts, metricsPortContinuation) = AsyncStream.makeStream(of: Int.self)
             runtimeOptions.onMetricsServerRunning = { metricsPortContinuation.yield($0) }
+            tune(&runtimeOptions)
             let runtime = try ShimRuntime(loaded: loaded, logger: logger, levelControl: levelControl, options: runtimeOptions)
             let shimGroup = ServiceGroup(services: [runtime], logger: quiet)
             let (stopped, stoppedContinuation) = AsyncStream.makeStream(of: Void.self)

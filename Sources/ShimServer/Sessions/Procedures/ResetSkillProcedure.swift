@@ -36,6 +36,9 @@ struct ResetSkillProcedure {
                         SkillChoice(request), origin: origin, at: SessionClock.nowMilliseconds(), requestID: requestID, generation: held.generation,
                         current: session.machine.current?.generation)
                     await session.execute(actions)
+                    let configured = session.configuredCache.map { $0.skills.map(\.id) }
+                    let event = OwnEvent.applied(SkillChoice(request), origin: origin, configured: configured)
+                    session.events?.publishOwn(session.agentID, type: event.type, details: event.details)
                 }
                 return ResetSkillOutcome(answer: answer!, verdict: verdict, attempts: attempts)
             case .fail(let error):

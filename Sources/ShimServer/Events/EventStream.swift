@@ -1,0 +1,57 @@
+import Hummingbird
+import NIOCore
+import ShimCore
+
+/// Writes one subscriber's Server-Sent Events: the gap before its backlog (if any), the
+/// backlog, then live events with a keep-alive comment every `events.keepAlive`, until the
+/// client goes away or the hub ends the stream (`ccgw.stream.closed` with the reason is then
+/// the last event). Each event's `id:` is the cursor after it, so `Last-Event-ID` resumes
+/// exactly there.
+struct EventStream: Sendable {
+    let subscription: EventSubscription
+    let hub: EventHub
+    /// The route's agent (`/v1/agents/{id}/events`), for the notices' `agentId`.
+    let agent: AgentID?
+    let metrics: ShimMetrics
+
+    func write(to writer: inout any ResponseBodyWriter) async throws {
+        defer { subscription.cancel() }
+        let keepAlive = Task { [continuation = subscription.continuation, interval = hub.settings.keepAlive] in
+            while (try? await Task.sleep(for: interval)) != nil { continuation.yield(.keepAlive) }
+        }
+        defer { keepAlive.cancel() }
+        var cursor = subscription.start
+        var buffer = SSEFrame.opening
+        if let gap = subscription.backlog.gap {
+            cursor.reported(origin: hub.origin, through: gap.reportedThrough)
+            cursor.retain(origins: [hub.origin])
+            SSEFrame.append(hub.gapNotice(gap, cursor: cursor, agent: agent), cursor: cursor, to: &buffer)
+        }
+        for event in subscription.backlog.events {
+            cursor.advance(to: event.id)
+            SSEFrame.append(event, cursor: cursor, to: &buffer)
+        }
+        metrics.eventsDelivered(.sse, count: subscription.backlog.events.count)
+        try await writer.write(buffer)
+        for await item in subscription.items {
+            switch item {
+            case .event(let event):
+                cursor.advance(to: event.id)
+                buffer.clear()
+                SSEFrame.append(event, cursor: cursor, to: &buffer)
+                try await writer.write(buffer)
+                metrics.eventsDelivered(.sse, count: 1)
+            case .keepAlive:
+                try await writer.write(SSEFrame.keepAlive)
+            }
+        }
+        if let reason = subscription.endReason {
+            buffer.clear()
+            let closed = hub.notice(
+                OwnEvent.streamClosed, cursor: cursor, agent: agent, details: .object([("reason", .string(reason.rawValue))]))
+            SSEFrame.append(closed, cursor: cursor, to: &buffer)
+            try await writer.write(buffer)
+        }
+        try await writer.finish(nil)
+    }
+}
