@@ -89,7 +89,7 @@ public struct ShimRuntime: Service {
         let events = EventHub(settings: config.events, webhooks: webhooks, metrics: metrics, logger: logger)
         self.events = events
         let registry = SessionRegistry([])
-        let cluster = try Self.clusterMember(loaded: loaded, control: registry, metrics: metrics, logger: logger)
+        let cluster = try Self.clusterMember(loaded: loaded, control: registry, events: events, metrics: metrics, logger: logger)
         let makeSession: @Sendable (ShimConfig.Agent, String) -> AgentSession = { agent, password in
             AgentSession(
                 agent: agent, password: password, gateway: gateway, settings: settings, pollers: pollers, metrics: metrics,
@@ -133,7 +133,7 @@ public struct ShimRuntime: Service {
             logger: logger
         )
         // First in, last out: the webhooks get the events of the sessions' close.
-        var services: [any Service] = [EventService(hub: events, webhooks: webhooks, sweepInterval: .seconds(30))]
+        var services: [any Service] = [EventService(hub: events, webhooks: webhooks, feeds: cluster?.feeds, sweepInterval: .seconds(30))]
         if let client { services.append(GatewayClientService(client: client)) }
         services.append(
             SessionService(
@@ -218,6 +218,10 @@ public struct ShimRuntime: Service {
     }
 
     public func run() async throws {
+        if let cluster {
+            // The other members' events follow the member list.
+            await cluster.member.observeMembers { [feeds = cluster.feeds] members in await feeds.reconcile(members) }
+        }
         try await join()
         var services = self.services
         if reloadOnSIGHUP {
@@ -236,7 +240,7 @@ public struct ShimRuntime: Service {
 
     /// The cluster member, its forwarder and the peer check, when the config has `cluster:`.
     static func clusterMember(
-        loaded: ConfigLoader.Loaded, control: any AgentControl, metrics: ShimMetrics, logger: Logger
+        loaded: ConfigLoader.Loaded, control: any AgentControl, events: EventHub, metrics: ShimMetrics, logger: Logger
     ) throws(ConfigError) -> ClusterGate? {
         let config = loaded.config
         guard let settings = config.cluster else { return nil }
@@ -265,6 +269,8 @@ public struct ShimRuntime: Service {
             settings: settings, agents: config.agents.map(\.id), signInAtStartup: config.sessions.signInAtStartup,
             stateDirectory: config.state.directory, tls: etcdTLS, control: control, metrics: metrics, logger: logger)
         let forwarder = PeerForwarder(memberID: settings.memberID, peerToken: loaded.peerToken ?? "", tls: peerTLS)
-        return ClusterGate(member: member, forwarder: forwarder, peerToken: loaded.peerToken ?? "", requestTimeout: config.gateway.requestTimeout)
+        let feeds = PeerEventFeeds(hub: events, memberID: settings.memberID, peerToken: loaded.peerToken ?? "", tls: peerTLS, logger: logger)
+        return ClusterGate(
+            member: member, forwarder: forwarder, feeds: feeds, peerToken: loaded.peerToken ?? "", requestTimeout: config.gateway.requestTimeout)
     }
 }

@@ -13,6 +13,8 @@ public struct OwnershipBook: Sendable {
     private var views: [AgentID: AgentOwnership] = [:]
     private var owners: [AgentID: ClusterSnapshot.Owner] = [:]
     private var learnedAt: [AgentID: Int64] = [:]
+    /// The last member seen holding each agent (kept after its key is gone: `ccgw.owner.changed`'s `from`).
+    private var lastHolders: [AgentID: String] = [:]
 
     public init(memberID: String, agents: [AgentID]) {
         self.memberID = memberID
@@ -25,6 +27,9 @@ public struct OwnershipBook: Sendable {
     /// The owner key of `agent` as last learned.
     public func owner(of agent: AgentID) -> ClusterSnapshot.Owner? { owners[agent] }
 
+    /// The last member seen holding `agent`, even if its key is gone now.
+    public func lastHolder(of agent: AgentID) -> String? { lastHolders[agent] }
+
     /// How many agents this member holds now.
     public var ownedCount: Int { agents.filter { view(of: $0).guardEpoch != nil }.count }
 
@@ -32,6 +37,7 @@ public struct OwnershipBook: Sendable {
     public mutating func set(_ view: AgentOwnership, owner: ClusterSnapshot.Owner?, for agent: AgentID, revision: Int64? = nil) {
         views[agent] = view
         owners[agent] = owner
+        if let owner { lastHolders[agent] = owner.record.member }
         if let revision { learnedAt[agent] = max(learnedAt[agent] ?? 0, revision) }
     }
 

@@ -47,6 +47,21 @@ public struct AgentEvent: Sendable {
         self.json = json
     }
 
+    /// An event another member published, read back from its JSON (a peer's stream); the
+    /// object is kept exactly as that member made it. Nil when it is not one.
+    public init?(published text: String) {
+        guard let value = try? JSONParser.parse(Array(text.utf8)), let idText = value["id"]?.stringValue, let id = EventID(idText),
+            let type = value["type"]?.stringValue, let atText = value["at"]?.stringValue, let at = RFC3339.parse(atText)
+        else { return nil }
+        let agentID = value["agentId"]?.stringValue.flatMap { AgentID($0) }
+        guard agentID != nil || value["agentId"] == .null else { return nil }
+        self.id = id
+        self.agentID = agentID
+        self.type = type
+        self.at = at
+        self.json = text
+    }
+
     /// The shim's own event names start with this; gateway types never do.
     public static let ownPrefix = "ccgw."
 

@@ -83,6 +83,13 @@ public struct EventCursor: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A gap was reported: its losses count as said, and marks of origins the log does not
+    /// know (an earlier process) are dropped.
+    public mutating func report(_ gap: EventLog.Gap) {
+        for (origin, through) in gap.reportedThrough.sorted(by: { $0.key < $1.key }) { reported(origin: origin, through: through) }
+        retain(origins: Set(gap.reportedThrough.keys))
+    }
+
     /// Forgets the marks of origins that are not in `keep` (a dead process's marks are
     /// dropped once what became of its events was reported).
     public mutating func retain(origins keep: Set<String>) { marks.removeAll { !keep.contains($0.origin) } }

@@ -5,6 +5,8 @@ public struct EventFilter: Sendable, Equatable {
     /// `?agent=` or the path's agent; nil: every agent in scope.
     public var agents: Set<AgentID>?
     public var types: EventTypeFilter
+    /// Only events of these origins (a member's own events, for its peers); nil: any.
+    public var origins: Set<String>?
 
     public init(scope: AgentScope = .all, agents: Set<AgentID>? = nil, types: EventTypeFilter = .all) {
         self.scope = scope
@@ -17,7 +19,7 @@ public struct EventFilter: Sendable, Equatable {
     }
 
     public func matches(_ event: AgentEvent) -> Bool {
-        guard types.matches(event.type) else { return false }
+        guard types.matches(event.type), origins?.contains(event.id.origin) ?? true else { return false }
         guard let agent = event.agentID else { return true }
         return allows(agent)
     }

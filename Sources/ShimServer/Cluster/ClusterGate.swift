@@ -7,6 +7,8 @@ import ShimCore
 struct ClusterGate: PeerVerifier {
     let member: ClusterMember
     let forwarder: PeerForwarder
+    /// The other members' events, relayed here.
+    let feeds: PeerEventFeeds
     private let peerToken: [UInt8]
     /// How long a forwarded call may take: the owner's own request budget and a margin,
     /// so the owner's answer (a 504 included) arrives before this member gives up.
@@ -14,9 +16,10 @@ struct ClusterGate: PeerVerifier {
     /// `gateway.requestTimeout`: how long a request waits for an unreachable owner's agents to move.
     let requestTimeout: Duration
 
-    init(member: ClusterMember, forwarder: PeerForwarder, peerToken: String, requestTimeout: Duration) {
+    init(member: ClusterMember, forwarder: PeerForwarder, feeds: PeerEventFeeds, peerToken: String, requestTimeout: Duration) {
         self.member = member
         self.forwarder = forwarder
+        self.feeds = feeds
         self.peerToken = Array(peerToken.utf8)
         self.forwardTimeout = requestTimeout + .seconds(2)
         self.requestTimeout = requestTimeout

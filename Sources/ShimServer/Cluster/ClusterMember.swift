@@ -193,7 +193,13 @@ actor ClusterMember {
         let (values, revision) = try await etcd.list(from: keys.picture.from, to: keys.picture.to)
         book.read(ClusterSnapshot(keys: keys, values: values), revision: revision, lease: lease)
         metrics.cluster(owned: ownedCount, members: snapshot.members.count, etcdReachable: etcdReachable)
+        await membersObserver?(snapshot.members)
     }
+
+    /// Told the live members after every read of the cluster (the event feeds follow them).
+    private var membersObserver: (@Sendable ([String: ClusterRecord]) async -> Void)?
+
+    func observeMembers(_ observer: @escaping @Sendable ([String: ClusterRecord]) async -> Void) { membersObserver = observer }
 
     /// Reads one agent's key.
     func refresh(_ agent: AgentID) async throws(EtcdError) {
@@ -241,11 +247,12 @@ actor ClusterMember {
             let result = try await etcd.createIfAbsent(keys.agent(agent), value: record.encoded, lease: lease)
             reachability(true, nil, call: "claim")
             if result.won {
+                let previous = book.lastHolder(of: agent)
                 var current = view(of: agent)
                 current.claimed(epoch: result.epoch)
                 setView(current, owner: .init(record: record, epoch: result.epoch, lease: lease), for: agent, revision: result.revision)
                 metrics.claim(.won)
-                await control.adopt(agent)
+                await control.adopt(agent, from: previous, to: memberID)
                 logger.info("cluster: agent claimed", metadata: ["agent.id": "\(agent)", "cluster.epoch": "\(result.epoch)"])
                 return .won
             }

@@ -21,6 +21,8 @@ final class EventHub: Sendable {
         var subscribers: [Int: Subscriber] = [:]
         var nextSubscriber = 0
         var closed = false
+        /// `at` of the newest event made here: never goes back, so `at` orders this origin's events as their ids do.
+        var lastAt: Int64 = 0
         /// One copy of each type name, shared by every event of that type (and the metric label).
         var typeNames: [String: String] = [:]
     }
@@ -69,17 +71,10 @@ final class EventHub: Sendable {
         let now = clock()
         let (event, cutOff, label) = state.withLock { state -> (AgentEvent, Int, String) in
             let (type, known) = Self.intern(rawType, in: &state.typeNames)
-            let event = AgentEvent(id: state.log.nextID(), agentID: agent, type: type, at: now, body: body)
+            state.lastAt = max(now, state.lastAt)
+            let event = AgentEvent(id: state.log.nextID(), agentID: agent, type: type, at: state.lastAt, body: body)
             state.log.keep(event, now: now)
-            var cutOff = 0
-            for (id, subscriber) in state.subscribers where subscriber.filter.matches(event) {
-                if case .dropped = subscriber.subscription.continuation.yield(.event(event)) {
-                    // Its queue is full: it ends with `ccgw.stream.closed` and resumes from its cursor.
-                    subscriber.subscription.end(.tooSlow)
-                    state.subscribers[id] = nil
-                    cutOff += 1
-                }
-            }
+            let cutOff = Self.fanOut(.event(event), matching: event, in: &state)
             // Inside the lock, so each webhook's queue gets events in id order too.
             for webhook in webhooks where webhook.wants(event) { webhook.offer(event) }
             return (event, cutOff, known ? type : "other")
@@ -97,6 +92,49 @@ final class EventHub: Sendable {
         return event
     }
 
+    /// Hands an item to every subscriber whose filter matches `event` (nil: every
+    /// subscriber); cuts off those whose queue is full. Returns how many were cut off.
+    private static func fanOut(_ item: EventSubscription.Item, matching event: AgentEvent?, in state: inout State) -> Int {
+        var cutOff = 0
+        for (id, subscriber) in state.subscribers where event.map({ subscriber.filter.matches($0) }) ?? true {
+            if case .dropped = subscriber.subscription.continuation.yield(item) {
+                // Its queue is full: it ends with `ccgw.stream.closed` and resumes from its cursor.
+                subscriber.subscription.end(.tooSlow)
+                state.subscribers[id] = nil
+                cutOff += 1
+            }
+        }
+        return cutOff
+    }
+
+    // MARK: Relaying (cluster)
+
+    /// An event another member published (its owner's), relayed here for this member's
+    /// subscribers; kept under its own id so a subscriber can resume on any member.
+    /// Webhooks are the owner's: not offered here.
+    func relay(_ event: AgentEvent) {
+        let cutOff = state.withLock { state -> Int in
+            state.log.keep(event, now: clock())
+            return Self.fanOut(.event(event), matching: event, in: &state)
+        }
+        if cutOff > 0 { metrics.subscribersCutOff(count: cutOff) }
+    }
+
+    /// A member this one relayed ended without a goodbye: what it received and had not
+    /// sent is lost. Live subscribers are told now (`ccgw.gap`, lost unknown); a resume
+    /// with an older cursor is told then.
+    func originEnded(_ origin: String) {
+        let cutOff = state.withLock { state -> Int in
+            guard let head = state.log.heads[origin], state.log.ended[origin] == nil else { return 0 }
+            state.log.originEnded(origin)
+            return Self.fanOut(.lost(origin: origin, through: head + 1), matching: nil, in: &state)
+        }
+        if cutOff > 0 { metrics.subscribersCutOff(count: cutOff) }
+    }
+
+    /// The newest sequence relayed from each origin (where a feed resumes).
+    func head(of origin: String) -> UInt64? { state.withLock { $0.log.heads[origin] } }
+
     /// The shared copy of a type name, and whether it is among the names kept (else its metric label is `other`).
     private static func intern(_ type: String, in names: inout [String: String]) -> (String, Bool) {
         if let known = names[type] { return (known, true) }
@@ -113,10 +151,11 @@ final class EventHub: Sendable {
     func subscribe(_ filter: EventFilter, after cursor: EventCursor?) -> EventSubscription {
         let now = clock()
         let subscription = state.withLock { state -> EventSubscription in
-            let backlog = state.log.backlog(after: cursor, scope: { filter.allows($0) }, types: filter.types, now: now)
+            var backlog = state.log.backlog(after: cursor, scope: { filter.allows($0) }, types: filter.types, now: now)
+            if filter.origins != nil { backlog.events.removeAll { !filter.matches($0) } }
             state.nextSubscriber += 1
-            // Without a cursor the subscriber starts at the newest event: live only.
-            let start = cursor ?? EventCursor(marks: [.init(origin: origin, sequence: state.log.lastSequence)])
+            // Without a cursor the subscriber starts after the newest event of every origin: live only.
+            let start = cursor ?? state.log.liveCursor
             let subscription = EventSubscription(
                 id: state.nextSubscriber, backlog: backlog, start: start, queue: settings.subscriberQueue, hub: self)
             if state.closed {
@@ -160,8 +199,8 @@ final class EventHub: Sendable {
 
     /// `ccgw.gap`: events after the subscriber's cursor that are no longer kept (`lost`:
     /// how many, null when unknown).
-    func gapNotice(_ gap: EventLog.Gap, cursor: EventCursor, agent: AgentID?) -> AgentEvent {
-        notice(OwnEvent.gap, cursor: cursor, agent: agent, details: .object([("lost", gap.lost.map { .integer(Int64($0)) } ?? .null)]))
+    func gapNotice(lost: Int?, cursor: EventCursor, agent: AgentID?) -> AgentEvent {
+        notice(OwnEvent.gap, cursor: cursor, agent: agent, details: .object([("lost", lost.map { .integer(Int64($0)) } ?? .null)]))
     }
 
     /// The stream notice events (`ccgw.gap`, `ccgw.stream.closed`): not kept, their `id`

@@ -6,6 +6,8 @@ import ServiceLifecycle
 struct EventService: Service {
     let hub: EventHub
     let webhooks: [WebhookSender]
+    /// Cluster mode: the other members' event feeds, ended at shutdown.
+    let feeds: PeerEventFeeds?
     let sweepInterval: Duration
 
     func run() async throws {
@@ -17,6 +19,7 @@ struct EventService: Service {
                 }
             }
         }
+        await feeds?.stop()
         for webhook in webhooks { await webhook.shutdown() }
     }
 }

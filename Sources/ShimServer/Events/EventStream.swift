@@ -23,9 +23,8 @@ struct EventStream: Sendable {
         var cursor = subscription.start
         var buffer = SSEFrame.opening
         if let gap = subscription.backlog.gap {
-            cursor.reported(origin: hub.origin, through: gap.reportedThrough)
-            cursor.retain(origins: [hub.origin])
-            SSEFrame.append(hub.gapNotice(gap, cursor: cursor, agent: agent), cursor: cursor, to: &buffer)
+            cursor.report(gap)
+            SSEFrame.append(hub.gapNotice(lost: gap.lost, cursor: cursor, agent: agent), cursor: cursor, to: &buffer)
         }
         for event in subscription.backlog.events {
             cursor.advance(to: event.id)
@@ -43,6 +42,11 @@ struct EventStream: Sendable {
                 metrics.eventsDelivered(.sse, count: 1)
             case .keepAlive:
                 try await writer.write(SSEFrame.keepAlive)
+            case .lost(let origin, let through):
+                cursor.reported(origin: origin, through: through)
+                buffer.clear()
+                SSEFrame.append(hub.gapNotice(lost: nil, cursor: cursor, agent: agent), cursor: cursor, to: &buffer)
+                try await writer.write(buffer)
             }
         }
         if let reason = subscription.endReason {

@@ -9,6 +9,8 @@ final class EventSubscription: Sendable {
         case event(AgentEvent)
         /// Time for a comment line (`events.keepAlive`).
         case keepAlive
+        /// A member died: what it had not sent is lost (a `ccgw.gap`, unknown size).
+        case lost(origin: String, through: UInt64)
     }
 
     /// Why the hub ended a stream (`ccgw.stream.closed`'s `reason`).

@@ -10,6 +10,7 @@ let apiRoutes: [(method: HTTPRequest.Method, path: String)] = [
     (.get, HealthRoutes.livenessPath), (.get, HealthRoutes.readinessPath), (.get, "/openapi.yaml"),
     (.get, "/v1/agents"), (.get, "/v1/agents/{agentId}"), (.get, "/v1/agents/{agentId}/skills"), (.post, "/v1/agents/{agentId}/reset-skill"),
     (.post, "/v1/reset-skill"), (.get, "/v1/agents/{agentId}/events"), (.get, "/v1/events"),
+    (.get, "/v1/cluster/events"),
     (.post, "/agentgateway/resource/onlineagent/{agentId}/resetskill/{autoflag}"), (.get, "/v1/cluster"),
 ]
 
@@ -50,6 +51,7 @@ func buildRouter(
         hub: events ?? EventHub(settings: .init(), metrics: metrics, logger: .init(label: "ccgw-shim.events")), registry: registry, metrics: metrics)
     authenticated.get("/v1/agents/:agentId/events", use: eventRoutes.agentEvents)
     authenticated.get("/v1/events", use: eventRoutes.allEvents)
+    authenticated.get("/v1/cluster/events", use: eventRoutes.clusterEvents)
     if let metricsEndpoint { router.get(RouterPath(HealthRoutes.metricsPath), use: metricsEndpoint.serve) }
     return router
 }

@@ -35,6 +35,17 @@ struct EventRoutes {
         return try await respond(query, filter: filter, agent: nil)
     }
 
+    /// `GET /v1/cluster/events`, for the other members only (the peer token): this member's
+    /// own events, which they relay to their subscribers (`PeerEventFeeds`).
+    func clusterEvents(_ request: Request, context: Context) async throws -> Response {
+        guard case .peer = try context.identity.authenticated() else {
+            throw APIError(.forbidden, "peer_only", "this route serves the cluster's members (the peer token)")
+        }
+        var filter = EventFilter()
+        filter.origins = [hub.origin]
+        return try await respond(try EventQuery(request), filter: filter, agent: nil)
+    }
+
     private func respond(_ query: EventQuery, filter: EventFilter, agent: AgentID?) async throws -> Response {
         let subscription = hub.subscribe(filter, after: query.cursor)
         if query.longPoll { return await longPoll(subscription, wait: query.wait, agent: agent) }
@@ -51,9 +62,8 @@ struct EventRoutes {
         var cursor = subscription.start
         var events: [String] = []
         if let gap = subscription.backlog.gap {
-            cursor.reported(origin: hub.origin, through: gap.reportedThrough)
-            cursor.retain(origins: [hub.origin])
-            events.append(hub.gapNotice(gap, cursor: cursor, agent: agent).json)
+            cursor.report(gap)
+            events.append(hub.gapNotice(lost: gap.lost, cursor: cursor, agent: agent).json)
         }
         for event in subscription.backlog.events {
             cursor.advance(to: event.id)
@@ -65,11 +75,18 @@ struct EventRoutes {
                 continuation.finish()
             }
             defer { timer.cancel() }
-            for await item in subscription.items {
-                guard case .event(let event) = item else { continue }
-                cursor.advance(to: event.id)
-                events.append(event.json)
-                break
+            wait: for await item in subscription.items {
+                switch item {
+                case .event(let event):
+                    cursor.advance(to: event.id)
+                    events.append(event.json)
+                    break wait
+                case .lost(let origin, let through):
+                    cursor.reported(origin: origin, through: through)
+                    events.append(hub.gapNotice(lost: nil, cursor: cursor, agent: agent).json)
+                    break wait
+                case .keepAlive: continue
+                }
             }
         }
         metrics.eventsDelivered(.longPoll, count: events.count)

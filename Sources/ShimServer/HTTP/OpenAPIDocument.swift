@@ -266,6 +266,27 @@ paths:
         '404': {$ref: '#/components/responses/NotFound'}
         '405': {$ref: '#/components/responses/MethodNotAllowed'}
         '503': {$ref: '#/components/responses/Unavailable'}
+  /v1/cluster/events:
+    get:
+      operationId: clusterEvents
+      tags: [streaming]
+      summary: Cluster mode, for the other members only (the peer token and X-Ccgw-Forwarded-From) - this member's own events as Server-Sent Events, which they relay to their subscribers.
+      parameters:
+        - $ref: '#/components/parameters/requestId'
+        - $ref: '#/components/parameters/lastEventId'
+        - $ref: '#/components/parameters/after'
+      responses:
+        '200':
+          description: The stream.
+          headers: {X-Request-Id: {$ref: '#/components/headers/X-Request-Id'}}
+          content:
+            text/event-stream:
+              schema: {type: string}
+        '400': {$ref: '#/components/responses/BadRequest'}
+        '401': {$ref: '#/components/responses/Unauthorized'}
+        '403': {$ref: '#/components/responses/Forbidden'}
+        '405': {$ref: '#/components/responses/MethodNotAllowed'}
+        '503': {$ref: '#/components/responses/Unavailable'}
   /v1/cluster:
     get:
       operationId: getCluster

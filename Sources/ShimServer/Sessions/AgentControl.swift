@@ -5,8 +5,9 @@ import ShimCore
 protocol AgentControl: Sendable {
     /// The agents that have a session here now.
     func activeAgents() async -> Set<AgentID>
-    /// This member holds the agent's key now: it acts for the agent.
-    func adopt(_ agent: AgentID) async
+    /// This member (`to`) holds the agent's key now: it acts for the agent. `from`: the
+    /// member last seen holding it, if any (`ccgw.owner.changed`).
+    func adopt(_ agent: AgentID, from: String?, to: String) async
     /// Sign the agent in (a claim won; nothing happens if it is signed in already).
     func signIn(_ agent: AgentID) async
     /// Sign in again an agent whose take-back failed for a reason that may pass; never
@@ -23,7 +24,7 @@ extension SessionRegistry: AgentControl {
         return active
     }
 
-    func adopt(_ agent: AgentID) async { await session(for: agent)?.adopt() }
+    func adopt(_ agent: AgentID, from: String?, to: String) async { await session(for: agent)?.adopt(from: from, to: to) }
 
     func signIn(_ agent: AgentID) async { try? await session(for: agent)?.ensureSignedIn() }
 

@@ -193,8 +193,14 @@ actor AgentSession {
 
     func recordError(_ text: String) { view.failed(text) }
 
-    /// Cluster mode: this member holds the agent's key now.
-    func adopt() { machine.adopted() }
+    /// Cluster mode: this member (`to`) holds the agent's key now; subscribers hear of a
+    /// change of owner (`ccgw.owner.changed`), before the new owner's first event.
+    func adopt(from: String?, to: String) {
+        machine.adopted()
+        guard from != to else { return }
+        let event = OwnEvent.ownerChanged(from: from, to: to)
+        events?.publishOwn(agentID, type: event.type, details: event.details)
+    }
 
     /// Cluster mode: stops acting for the agent because another member holds it now:
     /// the poll loop ends, nothing is signed out (the session is the new owner's).

@@ -1,0 +1,93 @@
+import Foundation
+import GatewaySimulator
+import ShimCore
+import Testing
+
+/// Events in a cluster: a subscriber on any member gets the events of every agent,
+/// whichever member owns it; after `kill -9` of an owner the stream goes on with a gap
+/// (what the dead member had not sent) and `ccgw.owner.changed`; a cursor resumes on
+/// another member. In `ClusterTests` (serialized): one cluster at a time.
+extension ClusterTests {
+    @Test func aSubscriberOnOneMemberFollowsEveryOwnerAndAFailover() async throws {
+        try await withClusterRig(agents: 9) { rig in
+            for member in Self.members { try await rig.start(member) }
+            let owners = try await Self.signInAll(rig)
+            let byMember = Dictionary(grouping: owners.keys, by: { owners[$0]! })
+            let url = "http://127.0.0.1:\(try rig.port(of: "shim-a"))/v1/events?type=AgentEvent_Ringing,ccgw.owner.changed,ccgw.gap"
+            let reader = try await SSEReader.open(rig.client, url)
+            #expect(reader.status == 200)
+            // One agent of each member rings; the subscriber on shim-a hears all three.
+            var rung: [String: String] = [:]
+            for member in Self.members {
+                let agent = try #require(byMember[member]?.sorted().first)
+                rung[member] = agent
+            }
+            let heard = await eventually(.seconds(20)) {
+                for (member, agent) in rung {
+                    _ = await rig.gateway.queueEvent(agent, json: EventStreamTests.ringing(agent, caller: "0100555\(member.suffix(1))", call: 1))
+                }
+                try? await Task.sleep(for: .milliseconds(300))
+                let agents = Set(reader.messages.filter { $0.event == "AgentEvent_Ringing" }.compactMap { $0.object["agentId"] as? String })
+                return Set(rung.values).isSubset(of: agents)
+            }
+            #expect(heard, "\(reader.messages.map(\.event))")
+            // Every member relays every other member's events (they follow each other).
+            for member in Self.members {
+                let relayed = await eventually(.seconds(20)) {
+                    let reply = try? await rig.request(
+                        member, "GET", "/v1/events?after=zzzz-0&wait=0s&type=AgentEvent_Ringing", headers: [("Accept", "application/json")])
+                    return rung.values.allSatisfy { reply?.body.contains("\"agentId\":\"\($0)\"") == true }
+                }
+                #expect(relayed, "\(member) does not have every member's events")
+            }
+            // Each event keeps its owner's id: three origins.
+            let origins = Set(reader.messages.filter { $0.event == "AgentEvent_Ringing" }.compactMap { EventID($0.eventID)?.origin })
+            #expect(origins.count == 3)
+
+            let victim = try #require(["shim-b", "shim-c"].max { (byMember[$0]?.count ?? 0) < (byMember[$1]?.count ?? 0) })
+            let moved = Set(byMember[victim] ?? [])
+            rig.kill9(victim)
+            var pending = moved
+            let killed = ContinuousClock.now
+            while !pending.isEmpty, ContinuousClock.now - killed < .seconds(60) {
+                for agent in pending.sorted() where try await rig.resetSkill(agent, via: "shim-a").status == 200 { pending.remove(agent) }
+                if !pending.isEmpty { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            #expect(pending.isEmpty)
+            // The subscriber is told: a gap (what the dead member had not sent is unknown),
+            // then each moved agent's new owner.
+            let told = await eventually(.seconds(20)) {
+                let changed = reader.messages.filter {
+                    $0.event == "ccgw.owner.changed" && ($0.object["ccgw"] as? NSDictionary)?["from"] as? String == victim
+                }
+                return Set(changed.compactMap { $0.object["agentId"] as? String }) == moved
+            }
+            #expect(told, "\(reader.messages.map(\.event))")
+            let gap = reader.messages.first { $0.event == "ccgw.gap" }
+            #expect(gap != nil)
+            #expect((gap?.object["ccgw"] as? NSDictionary)?["lost"] is NSNull)
+            // A moved agent's later events come from its new owner.
+            let agent = try #require(rung[victim])
+            #expect(await rig.gateway.queueEvent(agent, json: EventStreamTests.ringing(agent, caller: "01005559999", call: 2)))
+            let later = try await reader.waitFor { $0.event == "AgentEvent_Ringing" && $0.data.contains("01005559999") }
+            #expect(
+                EventID(later.eventID)?.origin
+                    != EventID(reader.messages.first { $0.object["agentId"] as? String == agent && $0.event == "AgentEvent_Ringing" }!.eventID)?
+                    .origin)
+
+            // The cursor resumes on another member: exactly what came after, no second gap.
+            let survivor = victim == "shim-b" ? "shim-c" : "shim-b"
+            let cursor = try #require(reader.messages.last?.id)
+            let resumed = try await SSEReader.open(
+                rig.client, "http://127.0.0.1:\(try rig.port(of: survivor))/v1/events?type=AgentEvent_Ringing,ccgw.owner.changed,ccgw.gap",
+                headers: [("Last-Event-ID", cursor)])
+            let other = try #require(rung["shim-a"])
+            #expect(await rig.gateway.queueEvent(other, json: EventStreamTests.ringing(other, caller: "01005558888", call: 3)))
+            try await resumed.waitFor { $0.data.contains("01005558888") }
+            #expect(!resumed.messages.contains { $0.event == "ccgw.gap" }, "cursor \(cursor): \(resumed.messages.map { "\($0.id) \($0.data)" })")
+            #expect(resumed.messages.first?.data.contains("01005558888") == true, "\(resumed.messages.map(\.event))")
+            reader.close()
+            resumed.close()
+        }
+    }
+}
