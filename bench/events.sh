@@ -6,8 +6,9 @@
 # Reports the shim's RSS and CPU over STEADY seconds, the events each subscriber and the
 # receiver got, and the p50/p99 from the simulator stamping a Ringing event (eventGenTime,
 # queued at once to a held poll) to a subscriber reading it. BASELINE=1 runs the same
-# without ringing, subscribers or webhook (bench/agents.sh's load) for the difference.
-#   bench/events.sh N [STEADY_SECONDS=60]
+# without ringing, subscribers or webhook (bench/agents.sh's load) for the difference;
+# RING_ONLY=1 rings but has no subscriber and no webhook (what the events' extra polls cost).
+#   bench/events.sh N [STEADY_SECONDS=60]      (PERF=1: print where the shim's CPU went)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 agents="${1:?usage: bench/events.sh N [STEADY_SECONDS]}"
@@ -32,7 +33,7 @@ chmod 600 "$dir/hook.key"
   echo "gateway: {url: \"https://127.0.0.1:$sim_port\", authMode: dynamic, caFile: \"$dir/ca.pem\"}"
   echo "sessions: {signInAtStartup: true}"
   echo "limits: {maxInFlight: $((agents + 1024))}"
-  if [ -z "${BASELINE:-}" ]; then
+  if [ -z "${BASELINE:-}${RING_ONLY:-}" ]; then
     echo "events:"
     echo "  webhooks:"
     echo "    - {name: bench, url: \"http://127.0.0.1:$hook_port/hook\", agents: [\"*\"], secretFile: $dir/hook.key}"
@@ -80,8 +81,13 @@ tick=$(getconf CLK_TCK)
 hooks_before=$(wc -l < "$dir/hook.access.log" 2>/dev/null || echo 0)
 received_before=$(curl -fsS "http://127.0.0.1:$shim_port/metrics" | awk '/^ccgw_events_received_total/ {s += $2} END {print int(s)}')
 before=$(cpu_ticks)
+# PERF=1: where the shim's CPU goes during the steady state (perf, self time).
+if [ -n "${PERF:-}" ]; then
+  perf record -F 499 -o "$dir/perf.data" -p "$shim_pid" -- sleep "$steady" 2> /dev/null &
+  perf_pid=$!
+fi
 sub_pids=()
-if [ -z "${BASELINE:-}" ]; then
+if [ -z "${BASELINE:-}${RING_ONLY:-}" ]; then
   for i in $(seq 1 10); do
     python3 bench/events_subscriber.py "$shim_port" "$steady" > "$dir/sub-$i.out" &
     sub_pids+=($!)
@@ -91,6 +97,10 @@ else
   sleep "$steady"
 fi
 after=$(cpu_ticks)
+if [ -n "${PERF:-}" ]; then
+  wait "$perf_pid" || true
+  perf report -i "$dir/perf.data" --no-children --sort symbol --stdio 2> /dev/null | grep -v '^#' | grep -v '^$' | head -45 >&2 || true
+fi
 rss_kib=$(awk '/VmRSS/ {print $2}' "/proc/$shim_pid/status")
 hwm_kib=$(awk '/VmHWM/ {print $2}' "/proc/$shim_pid/status")
 received_after=$(curl -fsS "http://127.0.0.1:$shim_port/metrics" | awk '/^ccgw_events_received_total/ {s += $2} END {print int(s)}')
@@ -113,4 +123,5 @@ PY
 )
 echo "| agents | mode | events/s received | RSS MiB | peak RSS MiB | CPU % of one core | events kept | per subscriber | webhook deliveries | webhook dropped | cut off | p50 ms | p99 ms | max ms |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-echo "| $agents | ${BASELINE:+baseline}${BASELINE:-events} | $(( (received_after - received_before) / steady )) | $((rss_kib / 1024)) | $((hwm_kib / 1024)) | $cpu_pct | $kept | $per_sub | $hooks | $dropped | $cut | $p50 | $p99 | $pmax |"
+mode=events; [ -n "${RING_ONLY:-}" ] && mode="ringing only"; [ -n "${BASELINE:-}" ] && mode=baseline
+echo "| $agents | $mode | $(( (received_after - received_before) / steady )) | $((rss_kib / 1024)) | $((hwm_kib / 1024)) | $cpu_pct | $kept | $per_sub | $hooks | $dropped | $cut | $p50 | $p99 | $pmax |"

@@ -97,7 +97,7 @@ final class EventHub: Sendable {
     private static func fanOut(_ item: EventSubscription.Item, matching event: AgentEvent?, in state: inout State) -> Int {
         var cutOff = 0
         for (id, subscriber) in state.subscribers where event.map({ subscriber.filter.matches($0) }) ?? true {
-            if case .dropped = subscriber.subscription.continuation.yield(item) {
+            if !subscriber.subscription.queue.push(item) {
                 // Its queue is full: it ends with `ccgw.stream.closed` and resumes from its cursor.
                 subscriber.subscription.end(.tooSlow)
                 state.subscribers[id] = nil

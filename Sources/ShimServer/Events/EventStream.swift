@@ -16,8 +16,8 @@ struct EventStream: Sendable {
 
     func write(to writer: inout any ResponseBodyWriter) async throws {
         defer { subscription.cancel() }
-        let keepAlive = Task { [continuation = subscription.continuation, interval = hub.settings.keepAlive] in
-            while (try? await Task.sleep(for: interval)) != nil { continuation.yield(.keepAlive) }
+        let keepAlive = Task { [queue = subscription.queue, interval = hub.settings.keepAlive] in
+            while (try? await Task.sleep(for: interval)) != nil { _ = queue.push(.keepAlive) }
         }
         defer { keepAlive.cancel() }
         var cursor = subscription.start
@@ -32,22 +32,25 @@ struct EventStream: Sendable {
         }
         metrics.eventsDelivered(.sse, count: subscription.backlog.events.count)
         try await writer.write(buffer)
-        for await item in subscription.items {
-            switch item {
-            case .event(let event):
-                cursor.advance(to: event.id)
-                buffer.clear()
-                SSEFrame.append(event, cursor: cursor, to: &buffer)
-                try await writer.write(buffer)
-                metrics.eventsDelivered(.sse, count: 1)
-            case .keepAlive:
-                try await writer.write(SSEFrame.keepAlive)
-            case .lost(let origin, let through):
-                cursor.reported(origin: origin, through: through)
-                buffer.clear()
-                SSEFrame.append(hub.gapNotice(lost: nil, cursor: cursor, agent: agent), cursor: cursor, to: &buffer)
-                try await writer.write(buffer)
+        // Everything waiting goes out in one write.
+        while let batch = await subscription.queue.next() {
+            buffer.clear()
+            var delivered = 0
+            for item in batch {
+                switch item {
+                case .event(let event):
+                    cursor.advance(to: event.id)
+                    SSEFrame.append(event, cursor: cursor, to: &buffer)
+                    delivered += 1
+                case .keepAlive:
+                    SSEFrame.appendKeepAlive(to: &buffer)
+                case .lost(let origin, let through):
+                    cursor.reported(origin: origin, through: through)
+                    SSEFrame.append(hub.gapNotice(lost: nil, cursor: cursor, agent: agent), cursor: cursor, to: &buffer)
+                }
             }
+            try await writer.write(buffer)
+            if delivered > 0 { metrics.eventsDelivered(.sse, count: delivered) }
         }
         if let reason = subscription.endReason {
             buffer.clear()

@@ -2,7 +2,7 @@ import ShimCore
 import Synchronization
 
 /// One subscriber of `EventHub`: the backlog its cursor asked for, then live events
-/// through a bounded stream. The hub ends the stream when the subscriber falls more than
+/// through a bounded queue (`SubscriberQueue`). The hub ends the stream when the subscriber falls more than
 /// `events.subscriberQueue` events behind or the shim shuts down; `endReason` says which.
 final class EventSubscription: Sendable {
     enum Item: Sendable {
@@ -21,8 +21,7 @@ final class EventSubscription: Sendable {
 
     let id: Int
     let backlog: EventLog.Backlog
-    let items: AsyncStream<Item>
-    let continuation: AsyncStream<Item>.Continuation
+    let queue: SubscriberQueue
     /// Where the subscriber starts: its cursor, or the newest event's position (live only).
     let start: EventCursor
     private let ending = Mutex<EndReason?>(nil)
@@ -33,20 +32,20 @@ final class EventSubscription: Sendable {
         self.backlog = backlog
         self.start = start
         self.hub = hub
-        (items, continuation) = AsyncStream.makeStream(of: Item.self, bufferingPolicy: .bufferingOldest(queue))
+        self.queue = SubscriberQueue(capacity: queue)
     }
 
     /// Ends the stream for `reason` (the first reason stays).
     func end(_ reason: EndReason) {
         ending.withLock { if $0 == nil { $0 = reason } }
-        continuation.finish()
+        queue.finish()
     }
 
     var endReason: EndReason? { ending.withLock { $0 } }
 
     /// The subscriber is gone (it disconnected or its request ended).
     func cancel() {
-        continuation.finish()
+        queue.finish()
         hub.unsubscribe(id)
     }
 }

@@ -15,7 +15,8 @@ enum SSEFrame {
         buffer.writeString("\n\n")
     }
 
-    static let keepAlive = ByteBuffer(string: ":\n\n")
+    /// The keep-alive: an empty comment.
+    static func appendKeepAlive(to buffer: inout ByteBuffer) { buffer.writeString(":\n\n") }
     /// The first bytes of a stream: how long a client waits before reconnecting, and a comment.
     static let opening = ByteBuffer(string: "retry: 2000\n: ccgw-shim event stream\n\n")
 }

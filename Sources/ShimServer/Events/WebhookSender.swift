@@ -29,7 +29,8 @@ final class WebhookSender: Sendable {
     private let logger: Logger
     private let clock: @Sendable () -> Int64
 
-    static let lanes = 4
+    /// Deliveries in flight at once per receiver (an agent's events always share a lane).
+    static let lanes = 16
 
     init(
         config: ShimConfig.Webhook, secret: WebhookSignature, metrics: ShimMetrics, logger: Logger,

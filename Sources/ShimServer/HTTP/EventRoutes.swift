@@ -70,22 +70,22 @@ struct EventRoutes {
             events.append(event.json)
         }
         if events.isEmpty, wait > .zero {
-            let timer = Task { [continuation = subscription.continuation] in
+            let timer = Task { [queue = subscription.queue] in
                 try? await Task.sleep(for: wait)
-                continuation.finish()
+                queue.finish()
             }
             defer { timer.cancel() }
-            wait: for await item in subscription.items {
-                switch item {
-                case .event(let event):
-                    cursor.advance(to: event.id)
-                    events.append(event.json)
-                    break wait
-                case .lost(let origin, let through):
-                    cursor.reported(origin: origin, through: through)
-                    events.append(hub.gapNotice(lost: nil, cursor: cursor, agent: agent).json)
-                    break wait
-                case .keepAlive: continue
+            if let batch = await subscription.queue.next() {
+                for item in batch {
+                    switch item {
+                    case .event(let event):
+                        cursor.advance(to: event.id)
+                        events.append(event.json)
+                    case .lost(let origin, let through):
+                        cursor.reported(origin: origin, through: through)
+                        events.append(hub.gapNotice(lost: nil, cursor: cursor, agent: agent).json)
+                    case .keepAlive: continue
+                    }
                 }
             }
         }
