@@ -212,6 +212,19 @@ import Testing
         }
     }
 
+    /// An idle stream gets a comment line every `events.keepAlive`, and no event.
+    @Test func anIdleStreamGetsKeepAliveComments() async throws {
+        try await withHarness(yaml: { Self.yaml($0, $1, extra: "events: {keepAlive: 1s}") }) { h in
+            let reader = try await SSEReader.open(h.client, Self.url(h, "/v1/agents/1002/events"))
+            let opening = await eventually { reader.comments >= 1 }
+            #expect(opening)
+            let kept = await eventually(.seconds(20)) { reader.comments >= 3 }
+            #expect(kept)
+            #expect(reader.messages.isEmpty && !reader.ended)
+            reader.close()
+        }
+    }
+
     /// At shutdown open streams end with `ccgw.stream.closed` (reason `shutting_down`).
     @Test func openStreamsEndAtShutdown() async throws {
         try await withHarness(yaml: { Self.yaml($0, $1) }) { h in
