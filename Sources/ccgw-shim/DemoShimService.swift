@@ -20,6 +20,8 @@ struct DemoShimService: Service {
               url: https://127.0.0.1:\(gatewayPort)
               authMode: dynamic
               caFile: \(caFile)
+            # Signed in at once, so the simulator's made-up calls show on /v1/events right away.
+            sessions: {signInAtStartup: true}
             agents:
               - {id: "1001", phone: "70001", password: demo-password-1001}
               - {id: "1002", phone: "70002", password: demo-password-1002}
