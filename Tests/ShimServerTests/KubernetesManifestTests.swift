@@ -15,7 +15,7 @@ import Yams
     static func validate(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["kubernetes-validate", "--strict"] + arguments
+        process.arguments = ["python3", "-m", "kubernetes_validate", "--strict"] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
