@@ -119,7 +119,7 @@ public enum ConfigParser {
         return config
     }
 
-    /// A list of entries (`agents`, `clients`), each parsed by `parse`, with no two
+    /// A list of entries (`agents`, `clients`, `events.webhooks`), each parsed by `parse`, with no two
     /// sharing the identity field (`id`, `name`).
     static func parseList<T>(
         _ top: YAMLMappingReader, key: String, example: String, identity: (field: String, value: (T) -> String, noun: String),
@@ -130,11 +130,11 @@ public enum ConfigParser {
         var seen = Set<String>()
         var items: [T] = []
         for (index, item) in sequence.enumerated() {
-            let parsed = try parse(item, "\(key)[\(index)]")
+            let path = "\(top.keyPath(key))[\(index)]"
+            let parsed = try parse(item, path)
             let value = identity.value(parsed)
             guard seen.insert(value).inserted else {
-                throw ConfigError(
-                    key: "\(key)[\(index)].\(identity.field)", line: item.mark?.line, problem: "\(identity.noun) \(value) is listed twice")
+                throw ConfigError(key: "\(path).\(identity.field)", line: item.mark?.line, problem: "\(identity.noun) \(value) is listed twice")
             }
             items.append(parsed)
         }

@@ -103,10 +103,7 @@ enum EntryConfigParser {
 
     static func parseClient(_ node: Node, path: String) throws(ConfigError) -> ShimConfig.Client {
         let reader = try YAMLMappingReader(node, path: path, allowed: clientKeys)
-        let name = try reader.requireString("name")
-        guard name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-            throw reader.fail("name", "must be letters, digits, '-', '_' or '.' (at most 64)")
-        }
+        let name = try requireName(reader)
         let sources = try tokenSources(reader, prefix: "token")
         guard sources.count == 1 else {
             throw ConfigError(
@@ -114,6 +111,15 @@ enum EntryConfigParser {
                 problem: sources.isEmpty ? "needs one of tokenFile, tokenEnv or tokenCredential" : "has more than one token source; keep exactly one")
         }
         return ShimConfig.Client(name: name, token: sources[0], agents: try parseScope(reader), keyPath: path)
+    }
+
+    /// The required `name` of a mapping (a client, a webhook): it goes into logs and metrics.
+    static func requireName(_ reader: YAMLMappingReader) throws(ConfigError) -> String {
+        let name = try reader.requireString("name")
+        guard name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw reader.fail("name", "must be letters, digits, '-', '_' or '.' (at most 64)")
+        }
+        return name
     }
 
     /// The required `agents` of a mapping (a client, a webhook): ids, ranges like `"1000-1999"`, or `"*"`.

@@ -20,27 +20,14 @@ enum EventsConfigParser {
             guard v <= .seconds(60) else { throw reader.fail("keepAlive", "must be at most 60s") }
             events.keepAlive = v
         }
-        if let list = reader.node("webhooks") {
-            guard case .sequence(let items) = list else { throw reader.fail("webhooks", "must be a list (- name: ...)") }
-            var names = Set<String>()
-            for (index, item) in items.enumerated() {
-                let path = "events.webhooks[\(index)]"
-                let webhook = try parseWebhook(item, path: path)
-                guard names.insert(webhook.name).inserted else {
-                    throw ConfigError(key: "\(path).name", line: item.mark?.line, problem: "webhook \(webhook.name) is listed twice")
-                }
-                events.webhooks.append(webhook)
-            }
-        }
+        events.webhooks = try ConfigParser.parseList(
+            reader, key: "webhooks", example: "- name: ...", identity: ("name", \.name, "webhook"), parse: parseWebhook)
         return events
     }
 
     static func parseWebhook(_ node: Node, path: String) throws(ConfigError) -> ShimConfig.Webhook {
         let reader = try YAMLMappingReader(node, path: path, allowed: webhookKeys)
-        let name = try reader.requireString("name")
-        guard name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-            throw reader.fail("name", "must be letters, digits, '-', '_' or '.' (at most 64)")
-        }
+        let name = try EntryConfigParser.requireName(reader)
         let urlText = try reader.requireString("url")
         guard let url = WebhookURL(urlText) else { throw reader.fail("url", "must be an http(s) URL such as https://crm.internal:8443/ccgw/events") }
         guard url.base.isTLS || url.isLoopback else {

@@ -155,9 +155,6 @@ public struct EventLog: Sendable {
         }
     }
 
-    /// Agents with anything kept or remembered.
-    public var agentCount: Int { agents.count }
-
     // MARK: Private
 
     /// Whether an event is after the cursor: after its origin's mark, or of an origin the

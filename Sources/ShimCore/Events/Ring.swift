@@ -13,13 +13,11 @@ public struct Ring<Element>: Sendable where Element: Sendable {
     }
 
     public var isEmpty: Bool { count == 0 }
-    public var isFull: Bool { count == capacity }
 
     /// Oldest first.
     public subscript(position: Int) -> Element { storage[(start + position) % storage.count]! }
 
     public var first: Element? { isEmpty ? nil : self[0] }
-    public var last: Element? { isEmpty ? nil : self[count - 1] }
 
     /// Appends `element`; returns the element it pushed out when the ring was full.
     @discardableResult

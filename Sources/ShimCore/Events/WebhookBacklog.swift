@@ -23,8 +23,6 @@ public struct WebhookBacklog: Sendable {
         self.lanes = (0..<lanes).map { _ in Ring(capacity: capacity) }
     }
 
-    public var laneCount: Int { lanes.count }
-
     /// The lane of an agent's events.
     public func lane(of agent: AgentID?) -> Int {
         guard let agent, let number = Int(agent.rawValue) else { return 0 }
