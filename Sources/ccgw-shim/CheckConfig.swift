@@ -12,9 +12,15 @@ struct CheckConfig: ParsableCommand {
     @Option(name: .shortAndLong, help: "Path of the YAML config.")
     var config: String
 
+    @Option(
+        help: ArgumentHelp(
+            "Read passwordCredential (and other …Credential) files from this directory instead of $CREDENTIALS_DIRECTORY, to check outside systemd (e.g. /etc/ccgw-shim/credentials).",
+            valueName: "dir"))
+    var credentialsDirectory: String?
+
     func run() throws {
         do {
-            let loaded = try ConfigLoader().load(path: config)
+            let loaded = try ConfigLoader(credentialsDirectory: credentialsDirectory).load(path: config)
             let cluster = loaded.config.cluster.map {
                 ", cluster member \($0.memberID) advertised at \($0.advertiseURL), etcd \($0.etcd.endpoints.count) endpoint(s), lease \($0.leaseTTL)"
             }

@@ -63,6 +63,30 @@ import Testing
         #expect(result.stdout.contains("config OK"))
     }
 
+    /// Outside systemd there is no `$CREDENTIALS_DIRECTORY`: `--credentials-directory`
+    /// checks a config that names systemd credentials (the .deb's) against their files.
+    @Test func checkConfigReadsCredentialsFromTheGivenDirectory() async throws {
+        let path = try writeTemporary(
+            "gateway: {url: \"https://gw:8043\", authMode: dynamic}\nagents:\n  - {id: \"1001\", phone: \"1\", passwordCredential: agent-1001}\n")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ccgw-creds-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer {
+            try? FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let without = try await Self.run(["check-config", "--config", path], environment: ["CREDENTIALS_DIRECTORY": ""])
+        #expect(without.status == 1)
+        #expect(without.stderr.contains("agents[0].passwordCredential"), "\(without.stderr)")
+        let missing = try await Self.run(["check-config", "--config", path, "--credentials-directory", directory])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("agents[0].passwordCredential: cannot read the file \(directory)/agent-1001"), "\(missing.stderr)")
+        try Data("a-password\n".utf8).write(to: URL(fileURLWithPath: directory + "/agent-1001"))
+        let found = try await Self.run(["check-config", "--config", path, "--credentials-directory", directory])
+        #expect(found.status == 0, "\(found.stderr)")
+        #expect(found.stdout.contains("config OK"))
+        #expect(!found.stdout.contains("a-password") && !found.stderr.contains("a-password"))
+    }
+
     @Test(arguments: [
         ("gateway: {url: \"https://gw:8043\", authMode: static, pollTimout: 1s}\n", "gateway.pollTimout (line 1)"),
         (

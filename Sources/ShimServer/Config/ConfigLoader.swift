@@ -9,6 +9,15 @@ public struct ConfigLoader: Sendable {
 
     public init() {}
 
+    /// `credentialsDirectory`: where `password…Credential` files are read instead of
+    /// `$CREDENTIALS_DIRECTORY`, for `check-config` outside systemd (e.g. the
+    /// `/etc/ccgw-shim/credentials` the unit's `LoadCredential=` lines read from).
+    public init(credentialsDirectory: String?) {
+        guard let credentialsDirectory else { return }
+        let environment = secrets.environment
+        secrets.environment = { $0 == "CREDENTIALS_DIRECTORY" ? credentialsDirectory : environment($0) }
+    }
+
     /// A config ready to run: parsed, validated, secrets read, CA bundle readable.
     public struct Loaded: Sendable {
         public let config: ShimConfig
