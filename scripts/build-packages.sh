@@ -5,7 +5,7 @@
 #     started at install), /etc/ccgw-shim/config.yaml (a conffile, deploy/debian/config.yaml),
 #     the full example config, README, copyright and changelog under /usr/share/doc, a man page.
 #   dist/ccgw-shim-<version>-linux-x86_64.tar.gz
-#     ccgw-shim, ccgw-shim.service, config.example.yaml, README.md, LICENSE.
+#     ccgw-shim, ccgw-shim.service, config.example.yaml, README.md, LICENSE, docs/.
 #   scripts/build-packages.sh       (uses dist/bin/ccgw-shim; builds it if missing)
 # Needs (Debian): dpkg-dev (dpkg-shlibdeps works out the library dependencies).
 set -euo pipefail
@@ -60,6 +60,9 @@ install -D -m 0755 "$binary" "$tree/ccgw-shim"
 install -m 0644 deploy/systemd/ccgw-shim.service "$tree/ccgw-shim.service"
 install -m 0644 config/example.yaml "$tree/config.example.yaml"
 install -m 0644 README.md LICENSE "$tree/"
+# The pages the README links to, so its links work in the unpacked tree.
+install -d "$tree/docs"
+install -m 0644 docs/*.md docs/openapi.yaml "$tree/docs/"
 tarball="$dist/$name.tar.gz"
 tar -C "$work/tar" --owner=0 --group=0 --numeric-owner --sort=name -cf - "$name" | gzip -9n >"$tarball"
 

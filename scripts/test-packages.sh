@@ -5,7 +5,7 @@
 #   the conffile and the man page are in place; `ccgw-shim --version` and `check-config` on
 #   the installed config work; a reinstall keeps an edited config; dpkg -r removes it and
 #   leaves the config, dpkg -P removes everything;
-#   the tarball holds the binary, the unit, the example config, README and LICENSE, and
+#   the tarball holds the binary, the unit, the example config, README, LICENSE and docs/, and
 #   its binary runs.
 # Installs into this machine's /usr/bin: it refuses to run where ccgw-shim is already installed.
 #   scripts/test-packages.sh        (as root; needs lintian, dpkg)
@@ -71,7 +71,10 @@ pass "reinstall keeps the edited config; dpkg -r removes the files and keeps the
 # The tarball.
 tar -tzf "$tarball" | sort >"$work/list.txt"
 name="ccgw-shim-$version-linux-x86_64"
-printf '%s\n' "$name/" "$name/LICENSE" "$name/README.md" "$name/ccgw-shim" "$name/ccgw-shim.service" "$name/config.example.yaml" | sort >"$work/want.txt"
+{
+  printf '%s\n' "$name/" "$name/LICENSE" "$name/README.md" "$name/ccgw-shim" "$name/ccgw-shim.service" "$name/config.example.yaml" "$name/docs/"
+  for page in docs/*.md docs/openapi.yaml; do echo "$name/$page"; done
+} | sort >"$work/want.txt"
 diff "$work/want.txt" "$work/list.txt" >&2 || fail "the tarball's contents differ (above)"
 tar -C "$work" -xzf "$tarball"
 "$work/$name/ccgw-shim" --version | grep -q "^$version (release" || fail "the tarball's binary does not run"
@@ -80,5 +83,5 @@ if "$work/$name/ccgw-shim" check-config --config "$work/$name/config.example.yam
 fi
 grep -q '^ccgw-shim: config error: agents\[0\].passwordFile: cannot read the file /run/secrets/agent-1001$' "$work/err.txt" \
   || fail "check-config on the example said: $(cat "$work/err.txt")"
-pass "tarball: binary, unit, example config, README, LICENSE; the binary runs and checks the example up to its secrets"
+pass "tarball: binary, unit, example config, README, LICENSE, docs; the binary runs and checks the example up to its secrets"
 echo "packages: $(basename "$deb") $(( $(stat -c %s "$deb") / 1000000 )) MB, $(basename "$tarball") $(( $(stat -c %s "$tarball") / 1000000 )) MB"

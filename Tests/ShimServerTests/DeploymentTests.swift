@@ -16,13 +16,13 @@ import Yams
         try #require(try Yams.load(yaml: read(path)) as? [String: Any])
     }
 
-    /// `config/example.yaml` says every key is shown: every key of the README's
-    /// configuration table appears in it (as `name:`, commented out or not), and the
+    /// `config/example.yaml` says every key is shown: every key of the configuration
+    /// reference (docs/configuration.md) appears in it (as `name:`, commented out or not), and the
     /// example parses apart from its placeholder secrets.
-    @Test func theExampleConfigShowsEveryKeyTheReadmeDocuments() throws {
-        let readme = try Self.read("README.md")
+    @Test func theExampleConfigShowsEveryKeyTheReferenceDocuments() throws {
+        let reference = try Self.read("docs/configuration.md")
         let example = try Self.read("config/example.yaml")
-        let table = readme.components(separatedBy: "## Configuration reference").dropFirst().first?.components(separatedBy: "\n## ").first ?? ""
+        let table = reference.components(separatedBy: "\n## Reference").dropFirst().first?.components(separatedBy: "\n## ").first ?? ""
         let keys = table.split(separator: "\n").compactMap { line -> String? in
             guard line.hasPrefix("| `"), let end = line.dropFirst(3).firstIndex(of: "`") else { return nil }
             return String(line[line.index(line.startIndex, offsetBy: 3)..<end])
@@ -135,6 +135,58 @@ import Yams
         let overall = try #require(security.output.split(separator: "\n").first { $0.contains("Overall exposure level") })
         let score = try #require(overall.split(separator: " ").compactMap { Double($0) }.first)
         #expect(score <= 1.5, "\(overall)")
+    }
+
+    /// The .deb's config (deploy/debian/config.yaml) parses, reads every password as a
+    /// systemd credential that the packaged unit loads, and keeps sessions across restarts
+    /// (the unit's `StateDirectory=`). scripts/test-packages.sh checks it installed.
+    @Test func thePackagedConfigMatchesTheUnit() throws {
+        let config = try ConfigParser.parse(yaml: try Self.read("deploy/debian/config.yaml"))
+        let unit = try Self.read("deploy/systemd/ccgw-shim.service")
+        #expect(!config.agents.isEmpty)
+        for agent in config.agents {
+            guard case .credential(let name) = agent.password else {
+                Issue.record("agent \(agent.id) should read a systemd credential")
+                continue
+            }
+            #expect(unit.contains("\nLoadCredential=\(name):/etc/ccgw-shim/credentials/\(name)\n"), "the unit does not load \(name)")
+        }
+        #expect(config.sessions.signOutOnShutdown == false)
+        #expect(config.state.directory == nil)  // $STATE_DIRECTORY from the unit
+        #expect(config.listen.host == "127.0.0.1")
+    }
+
+    /// Every relative link in the README and docs/ leads to a file that exists, and every
+    /// `#anchor` to a heading of that file (GitHub's heading ids).
+    @Test func documentationLinksResolve() throws {
+        let docs = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("docs").path)
+        let files = ["README.md"] + docs.filter { $0.hasSuffix(".md") }.sorted().map { "docs/\($0)" }
+        #expect(files.count >= 12)
+        let link = #/\]\(([^)\s]+)\)/#
+        var checked = 0
+        for file in files {
+            let text = try Self.read(file)
+            let directory = Self.root.appendingPathComponent(file).deletingLastPathComponent()
+            for match in text.matches(of: link) {
+                let target = String(match.output.1)
+                guard !target.hasPrefix("http"), !target.hasPrefix("mailto:"), !target.contains("shared/") else { continue }
+                let parts = target.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                let url = parts[0].isEmpty ? Self.root.appendingPathComponent(file) : directory.appendingPathComponent(parts[0]).standardized
+                #expect(FileManager.default.fileExists(atPath: url.path), "\(file) links to \(target), which does not exist")
+                checked += 1
+                guard parts.count == 2, url.pathExtension == "md", let linked = try? String(contentsOf: url, encoding: .utf8) else { continue }
+                let anchors = Set(linked.split(separator: "\n").filter { $0.hasPrefix("#") }.map { Self.headingID(String($0.drop { $0 == "#" })) })
+                #expect(anchors.contains(parts[1]), "\(file) links to \(target): no such heading")
+            }
+        }
+        #expect(checked > 30)
+    }
+
+    /// GitHub's id for a heading: lowercased, spaces to hyphens, punctuation other than
+    /// `-` and `_` dropped.
+    static func headingID(_ heading: String) -> String {
+        let text = heading.trimmingCharacters(in: .whitespaces).lowercased()
+        return String(text.compactMap { $0 == " " ? "-" : ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") ? $0 : nil })
     }
 
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {

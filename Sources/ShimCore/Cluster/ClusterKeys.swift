@@ -1,5 +1,5 @@
 /// Where the cluster keeps its keys in etcd, all under `cluster.prefix`
-/// (README "Cluster": what the cluster writes to etcd):
+/// (docs/cluster.md: what the cluster writes to etcd):
 ///
 /// - `<prefix>/members/<memberId>`: one per live member, on its lease.
 /// - `<prefix>/agents/<agentId>`: the agent's owner, on the owner's lease; its create

@@ -4,7 +4,7 @@ import NIOCore
 import ShimCore
 
 /// Where every outcome and failure gets its HTTP status and error code: the table
-/// of the README's API reference, in one place.
+/// of docs/api.md, in one place.
 extension APIError {
     static func invalidRequest(_ message: String) -> APIError { APIError(.badRequest, "invalid_request", message) }
 

@@ -33,7 +33,7 @@ struct AgentRoutes {
         try await ownersView(request, context) { session in await session.status().json }
     }
 
-    /// The agent's skills (README "Skills that stick"): those configured for it on the
+    /// The agent's skills (docs/skills.md): those configured for it on the
     /// gateway (`agentskills`, PROTOCOL.md §5.2, cached), the desired choice, what the last
     /// reset of the current session joined (desired ∩ configured: the gateway joins the
     /// intersection, §5.1), when and by which origin, and whether the session has it.

@@ -1,4 +1,4 @@
-/// The `# HELP` text of every metric family the shim exports (README "Metrics"), added to
+/// The `# HELP` text of every metric family the shim exports (docs/logs-and-metrics.md), added to
 /// each scrape before the family's `# TYPE` line: the metrics go through swift-metrics,
 /// whose factory registers them without help text. A family missing here is still exported,
 /// without HELP; the tests run `promtool check metrics` on a live scrape to keep this whole.

@@ -141,7 +141,7 @@ public final class ShimMetrics: Sendable {
     enum SignInResult: String { case success, failure, conflict, takenBack = "taken_back" }
     /// What became of a session saved before a restart.
     typealias ResumeResult = SessionMachine.ResumeResult
-    /// Why a session ended (see README for the mapping from retcodes).
+    /// Why a session ended (docs/logs-and-metrics.md maps them to retcodes).
     enum LossReason: String { case expired, displaced, forcedOut = "forced_out", failover }
     enum ReplayReason: String { case guidRefresh = "guid_refresh", signInAgain = "sign_in_again" }
 
