@@ -27,8 +27,15 @@ mmdebstrap --quiet --variant=extract --skip=output/dev \
 install -m 0755 "$binary" "$context/ccgw-shim"
 
 image="localhost/ccgw-shim:$version"
+previous="$(buildah "${containers[@]}" images --quiet --no-trunc "$image" 2>/dev/null || true)"
 buildah "${containers[@]}" bud --quiet --isolation chroot --pull=never --layers=false \
   --build-arg "VERSION=$version" -f deploy/container/Containerfile.scratch -t "$image" "$context" >/dev/null
+# The image this one replaces under the tag would stay behind untagged: remove it (unless a
+# container still uses it).
+current="$(buildah "${containers[@]}" images --quiet --no-trunc "$image")"
+if [ -n "$previous" ] && [ "$previous" != "$current" ]; then
+  buildah "${containers[@]}" rmi "$previous" >/dev/null 2>&1 || true
+fi
 archive="$dist/ccgw-shim-$version.oci.tar"
 rm -f "$archive"
 buildah "${containers[@]}" push --quiet "$image" "oci-archive:$archive:$image"

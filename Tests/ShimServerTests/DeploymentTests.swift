@@ -156,6 +156,15 @@ import Yams
         #expect(config.listen.host == "127.0.0.1")
     }
 
+    /// The README's smallest config is a valid config.
+    @Test func theReadmesConfigParses() throws {
+        let readme = try Self.read("README.md")
+        let block = try #require(readme.components(separatedBy: "```yaml\n").dropFirst().first?.components(separatedBy: "```").first)
+        let config = try ConfigParser.parse(yaml: block)
+        #expect(config.agents.map(\.id.rawValue) == ["1001"])
+        #expect(config.gateway.authMode == .dynamic)
+    }
+
     /// Every relative link in the README and docs/ leads to a file that exists, and every
     /// `#anchor` to a heading of that file (GitHub's heading ids).
     @Test func documentationLinksResolve() throws {
