@@ -6,6 +6,7 @@
 # container storage as localhost/ccgw-shim:<version>.
 #   scripts/build-image.sh            (uses dist/bin/ccgw-shim; builds it if missing)
 # Needs (Debian): buildah mmdebstrap ca-certificates; podman to run the image.
+# CCGW_DEBIAN_MIRROR=http://mirror/debian picks the mirror the root filesystem comes from.
 set -euo pipefail
 source "$(dirname "$0")/release-lib.sh"
 cd "$repo"
@@ -14,6 +15,16 @@ for tool in buildah mmdebstrap; do
 done
 [ -x "$binary" ] || scripts/build-release.sh >/dev/null
 
+# Debian's packages from this machine's bookworm sources (security updates included), or
+# from the mirror in CCGW_DEBIAN_MIRROR, or from deb.debian.org.
+if [ -n "${CCGW_DEBIAN_MIRROR:-}" ]; then
+  sources=("deb $CCGW_DEBIAN_MIRROR bookworm main" "deb $CCGW_DEBIAN_MIRROR bookworm-updates main")
+elif grep -qs 'bookworm' /etc/apt/sources.list.d/debian.sources; then
+  sources=(/etc/apt/sources.list.d/debian.sources)
+else
+  sources=("deb http://deb.debian.org/debian bookworm main" "deb http://deb.debian.org/debian bookworm-updates main"
+    "deb http://deb.debian.org/debian-security bookworm-security main")
+fi
 context="$(mktemp -d)"
 trap 'rm -rf "$context"' EXIT
 # The libraries the binary links (libc, libm, libstdc++, libgcc_s, libz), time zones, and
@@ -23,7 +34,7 @@ mmdebstrap --quiet --variant=extract --skip=output/dev \
   --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/lintian/*' \
   --include=libc6,libgcc-s1,libstdc++6,zlib1g,tzdata,netbase \
   --extract-hook="$repo/deploy/container/rootfs-hook.sh \"\$1\"" \
-  bookworm "$context/rootfs.tar" /etc/apt/sources.list.d/debian.sources
+  bookworm "$context/rootfs.tar" "${sources[@]}"
 install -m 0755 "$binary" "$context/ccgw-shim"
 
 image="localhost/ccgw-shim:$version"

@@ -6,6 +6,7 @@
 #     the full example config, README, copyright and changelog under /usr/share/doc, a man page.
 #   dist/ccgw-shim-<version>-linux-x86_64.tar.gz
 #     ccgw-shim, ccgw-shim.service, config.example.yaml, README.md, LICENSE, docs/.
+#   dist/SHA256SUMS: for both, and for the image's OCI archive when scripts/build-image.sh ran first.
 #   scripts/build-packages.sh       (uses dist/bin/ccgw-shim; builds it if missing)
 # Needs (Debian): dpkg-dev (dpkg-shlibdeps works out the library dependencies).
 set -euo pipefail
@@ -66,5 +67,7 @@ install -m 0644 docs/*.md docs/openapi.yaml "$tree/docs/"
 tarball="$dist/$name.tar.gz"
 tar -C "$work/tar" --owner=0 --group=0 --numeric-owner --sort=name -cf - "$name" | gzip -9n >"$tarball"
 
-echo "$deb ($(du -m "$deb" | cut -f1) MB), $tarball ($(du -m "$tarball" | cut -f1) MB)" >&2
+# Checksums of everything released from dist/ (the image's archive too, when built).
+(cd "$dist" && sha256sum -- "$(basename "$deb")" "$(basename "$tarball")" $(ls "ccgw-shim-$version.oci.tar" 2>/dev/null) >SHA256SUMS)
+echo "$deb ($(du -m "$deb" | cut -f1) MB), $tarball ($(du -m "$tarball" | cut -f1) MB), $dist/SHA256SUMS" >&2
 printf '%s\n%s\n' "$deb" "$tarball"

@@ -23,6 +23,12 @@ fi
 work="$(mktemp -d)"
 trap 'dpkg -P ccgw-shim >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
+# The checksums cover what was built.
+(cd "$dist" && sha256sum --quiet -c SHA256SUMS) || fail "dist/SHA256SUMS does not match"
+grep -q " $(basename "$deb")$" "$dist/SHA256SUMS" && grep -q " $(basename "$tarball")$" "$dist/SHA256SUMS" \
+  || fail "dist/SHA256SUMS does not list the .deb and the tarball"
+pass "dist/SHA256SUMS: $(wc -l <"$dist/SHA256SUMS") files, all match"
+
 # lintian: no errors, no warnings (informational tags are printed, not fatal).
 lintian --fail-on error,warning "$deb" 2>/dev/null | tee "$work/lintian.txt" | grep -E '^(E|W):' && fail "lintian: see above"
 pass "lintian: no errors or warnings"
