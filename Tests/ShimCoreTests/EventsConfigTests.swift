@@ -14,6 +14,7 @@ struct EventsConfigTests {
         #expect(config.events == ShimConfig.Events())
         #expect(config.events.retainPerAgent == 64 && config.events.retainMaxAge == .seconds(600))
         #expect(config.events.subscriberQueue == 1000 && config.events.keepAlive == .seconds(15))
+        #expect(config.events.maxSubscribers == 1000)
     }
 
     @Test func everyKey() throws {
@@ -22,6 +23,7 @@ struct EventsConfigTests {
                 events:
                   retain: {perAgent: 16, maxAge: 2m}
                   subscriberQueue: 50
+                  maxSubscribers: 20
                   keepAlive: 5s
                   webhooks:
                     - name: crm
@@ -37,6 +39,7 @@ struct EventsConfigTests {
         let events = config.events
         #expect(events.retainPerAgent == 16 && events.retainMaxAge == .seconds(120))
         #expect(events.subscriberQueue == 50 && events.keepAlive == .seconds(5))
+        #expect(events.maxSubscribers == 20)
         let crm = events.webhooks[0]
         #expect(crm.url.description == "https://crm.internal:8443/ccgw/events?x=1")
         #expect(crm.types.matches("ccgw.session.ended") && crm.types.matches("AgentEvent_Ringing") && !crm.types.matches("AgentEvent_Talking"))
@@ -50,6 +53,7 @@ struct EventsConfigTests {
         ("events: {retain: {perAgent: 0}}", "events.retain.perAgent"),
         ("events: {retain: {maxAge: soon}}", "events.retain.maxAge"),
         ("events: {subscriberQueue: 100001}", "events.subscriberQueue"),
+        ("events: {maxSubscribers: 0}", "events.maxSubscribers"),
         ("events: {keepAlive: 2m}", "events.keepAlive"),
         ("events: {keepalive: 2s}", "events.keepalive"),
         ("events: {webhooks: {name: x}}", "events.webhooks"),

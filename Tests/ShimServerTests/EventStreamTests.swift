@@ -216,6 +216,39 @@ import Testing
         }
     }
 
+    /// `events.maxSubscribers` caps the callers' open streams and waiting long-polls: one
+    /// more gets 503 `too_many_subscribers`; resets are unaffected; a closed stream frees
+    /// its place.
+    @Test func subscribersPastTheLimitAreRefused() async throws {
+        try await withHarness(yaml: { Self.yaml($0, $1, extra: "events: {maxSubscribers: 2, keepAlive: 1s}") }) { h in
+            let first = try await SSEReader.open(h.client, Self.url(h, "/v1/events"))
+            let second = try await SSEReader.open(h.client, Self.url(h, "/v1/agents/1001/events"))
+            #expect(first.status == 200 && second.status == 200)
+            for (path, accept) in [("/v1/events", "text/event-stream"), ("/v1/agents/1002/events?wait=1s", "application/json")] {
+                let refused = try await h.request("GET", path, headers: [("Accept", accept)])
+                #expect(refused.status == 503)
+                #expect(refused.errorCode == "too_many_subscribers")
+                #expect(refused.header("Retry-After") == "5")
+                #expect(refused.json?["error"]?["message"]?.stringValue?.contains("events.maxSubscribers") == true)
+            }
+            // Open streams do not hold the API: a reset answers, and its events reach both.
+            #expect(try await h.resetSkill("1001", #"{"skills":[1]}"#).status == 200)
+            _ = try await second.waitFor { $0.event == "ccgw.skills.applied" }
+            let metrics = try await h.request("GET", "/metrics").body
+            #expect(metrics.contains("ccgw_event_subscribers 2"))
+            // A closed stream frees its place once the shim sees the connection end: at its
+            // next write, a keep-alive comment at the latest.
+            second.close()
+            let reopened = await eventually(.seconds(20)) {
+                let reply = try? await h.request("GET", "/v1/agents/1002/events?wait=0s", headers: [("Accept", "application/json")])
+                return reply?.status == 200
+            }
+            #expect(reopened)
+            #expect(!first.ended)
+            first.close()
+        }
+    }
+
     /// An idle stream gets a comment line every `events.keepAlive`, and no event.
     @Test func anIdleStreamGetsKeepAliveComments() async throws {
         try await withHarness(yaml: { Self.yaml($0, $1, extra: "events: {keepAlive: 1s}") }) { h in

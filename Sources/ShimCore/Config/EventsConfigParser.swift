@@ -3,7 +3,7 @@ import Yams
 /// The `events` section: retention, stream limits and `webhooks[]`; one-line errors
 /// naming the key, as `ConfigParser`'s.
 enum EventsConfigParser {
-    static let eventsKeys = ["retain", "subscriberQueue", "keepAlive", "webhooks"]
+    static let eventsKeys = ["retain", "subscriberQueue", "maxSubscribers", "keepAlive", "webhooks"]
     static let retainKeys = ["perAgent", "maxAge"]
     static let webhookKeys = ["name", "url", "caFile", "agents", "types", "secretFile", "secretEnv", "secretCredential", "maxAge", "queue"]
 
@@ -16,6 +16,7 @@ enum EventsConfigParser {
             if let v = try r.duration("maxAge", minimum: .seconds(1)) { events.retainMaxAge = v }
         }
         if let v = try reader.int("subscriberQueue", in: 1...100_000) { events.subscriberQueue = v }
+        if let v = try reader.int("maxSubscribers", in: 1...100_000) { events.maxSubscribers = v }
         if let v = try reader.duration("keepAlive", minimum: .seconds(1)) {
             guard v <= .seconds(60) else { throw reader.fail("keepAlive", "must be at most 60s") }
             events.keepAlive = v

@@ -6,6 +6,9 @@ extension ShimConfig {
         public var retainMaxAge: Duration = .seconds(600)
         /// Events waiting for one stream subscriber; past it the subscriber is cut off.
         public var subscriberQueue = 1000
+        /// Callers' streams and waiting long-polls at once; one more gets 503
+        /// `too_many_subscribers`. The cluster's members' own feeds are not counted.
+        public var maxSubscribers = 1000
         /// A comment line on an idle stream this often.
         public var keepAlive: Duration = .seconds(15)
         public var webhooks: [Webhook] = []

@@ -14,11 +14,15 @@ final class EventHub: Sendable {
     private struct Subscriber {
         let filter: EventFilter
         let subscription: EventSubscription
+        /// Counts against `events.maxSubscribers` (a caller's, not a member's feed).
+        let counted: Bool
     }
 
     private struct State {
         var log: EventLog
         var subscribers: [Int: Subscriber] = [:]
+        /// The subscribers with `counted`.
+        var counted = 0
         var nextSubscriber = 0
         var closed = false
         /// `at` of the newest event made here: never goes back, so `at` orders this origin's events as their ids do.
@@ -101,6 +105,7 @@ final class EventHub: Sendable {
                 // Its queue is full: it ends with `ccgw.stream.closed` and resumes from its cursor.
                 subscriber.subscription.end(.tooSlow)
                 state.subscribers[id] = nil
+                if subscriber.counted { state.counted -= 1 }
                 cutOff += 1
             }
         }
@@ -147,10 +152,12 @@ final class EventHub: Sendable {
 
     /// A new subscriber: the kept events after `cursor` that `filter` matches (with the
     /// gap before them, if any), then every live one. Atomic with `publish`, so nothing
-    /// falls between the backlog and the live events.
-    func subscribe(_ filter: EventFilter, after cursor: EventCursor?) -> EventSubscription {
+    /// falls between the backlog and the live events. Nil when `events.maxSubscribers`
+    /// callers' subscriptions are open already (`counted`; a member's feed is not).
+    func subscribe(_ filter: EventFilter, after cursor: EventCursor?, counted: Bool = true) -> EventSubscription? {
         let now = clock()
-        let subscription = state.withLock { state -> EventSubscription in
+        let subscription = state.withLock { state -> EventSubscription? in
+            if counted, state.counted >= settings.maxSubscribers { return nil }
             var backlog = state.log.backlog(after: cursor, scope: { filter.allows($0) }, types: filter.types, now: now)
             if filter.origins != nil { backlog.events.removeAll { !filter.matches($0) } }
             state.nextSubscriber += 1
@@ -161,16 +168,22 @@ final class EventHub: Sendable {
             if state.closed {
                 subscription.end(.shuttingDown)
             } else {
-                state.subscribers[subscription.id] = Subscriber(filter: filter, subscription: subscription)
+                state.subscribers[subscription.id] = Subscriber(filter: filter, subscription: subscription, counted: counted)
+                if counted { state.counted += 1 }
             }
             return subscription
         }
+        guard let subscription else { return nil }
         metrics.eventSubscribers(subscriberCount)
         return subscription
     }
 
     func unsubscribe(_ id: Int) {
-        let removed = state.withLock { $0.subscribers.removeValue(forKey: id) != nil }
+        let removed = state.withLock { state -> Bool in
+            guard let removed = state.subscribers.removeValue(forKey: id) else { return false }
+            if removed.counted { state.counted -= 1 }
+            return true
+        }
         if removed { metrics.eventSubscribers(subscriberCount) }
     }
 
@@ -180,7 +193,10 @@ final class EventHub: Sendable {
     func close() {
         let ended = state.withLock { state -> [EventSubscription] in
             state.closed = true
-            defer { state.subscribers.removeAll() }
+            defer {
+                state.subscribers.removeAll()
+                state.counted = 0
+            }
             return state.subscribers.values.map(\.subscription)
         }
         for subscription in ended { subscription.end(.shuttingDown) }

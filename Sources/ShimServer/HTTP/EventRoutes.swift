@@ -43,11 +43,17 @@ struct EventRoutes {
         }
         var filter = EventFilter()
         filter.origins = [hub.origin]
-        return try await respond(try EventQuery(request), filter: filter, agent: nil)
+        return try await respond(try EventQuery(request), filter: filter, agent: nil, counted: false)
     }
 
-    private func respond(_ query: EventQuery, filter: EventFilter, agent: AgentID?) async throws -> Response {
-        let subscription = hub.subscribe(filter, after: query.cursor)
+    private func respond(_ query: EventQuery, filter: EventFilter, agent: AgentID?, counted: Bool = true) async throws -> Response {
+        guard let subscription = hub.subscribe(filter, after: query.cursor, counted: counted) else {
+            var error = APIError(
+                .serviceUnavailable, "too_many_subscribers",
+                "\(hub.settings.maxSubscribers) event subscribers are connected (events.maxSubscribers); retry shortly")
+            error.headers[.retryAfter] = "5"
+            throw error
+        }
         if query.longPoll { return await longPoll(subscription, wait: query.wait, agent: agent) }
         let stream = EventStream(subscription: subscription, hub: hub, agent: agent, metrics: metrics)
         var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]

@@ -208,7 +208,8 @@ paths:
         stream starts with live events; with `Last-Event-ID` or `after` it first sends the
         kept events after it (a `ccgw.gap` event first when some are no longer kept). A
         comment line every events.keepAlive; `ccgw.stream.closed` ends a stream that fell
-        events.subscriberQueue events behind or a shim that shuts down.
+        events.subscriberQueue events behind or a shim that shuts down. At most
+        events.maxSubscribers streams and waiting long-polls at once (503 too_many_subscribers).
         `Accept: application/json`: the events after `after` at once, or the first to arrive
         within `wait` (without `after`: those arriving during the wait), and the cursor.
         Tagged `streaming`: the fuzzer leaves it out (a stream does not end by itself).
@@ -457,7 +458,7 @@ components:
       headers: {X-Request-Id: {$ref: '#/components/headers/X-Request-Id'}}
       content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
     Unavailable:
-      description: overloaded (limits.maxInFlight), agent_busy (limits.maxQueuedPerAgent), shutting_down, or cluster_unavailable (no reachable member can act for the agent now).
+      description: overloaded (limits.maxInFlight), agent_busy (limits.maxQueuedPerAgent), shutting_down, cluster_unavailable (no reachable member can act for the agent now), or on the event routes too_many_subscribers (events.maxSubscribers).
       headers:
         X-Request-Id: {$ref: '#/components/headers/X-Request-Id'}
         Retry-After: {$ref: '#/components/headers/Retry-After'}
