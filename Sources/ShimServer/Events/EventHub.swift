@@ -34,6 +34,10 @@ final class EventHub: Sendable {
     /// Distinct event type names kept as such; more are counted as `other` (label cardinality).
     static let maxTypeNames = 256
 
+    /// How much older than a live-only subscriber a relayed event may be and still be sent
+    /// to it: the members' clocks may differ (`at` is the origin member's).
+    static let relayGrace: Int64 = 30_000
+
     let origin: String
     let settings: ShimConfig.Events
     private let state: Mutex<State>
@@ -98,9 +102,16 @@ final class EventHub: Sendable {
 
     /// Hands an item to every subscriber whose filter matches `event` (nil: every
     /// subscriber); cuts off those whose queue is full. Returns how many were cut off.
-    private static func fanOut(_ item: EventSubscription.Item, matching event: AgentEvent?, in state: inout State) -> Int {
+    /// `relayed`: the event came from another member; a live-only subscriber is not sent
+    /// it when it happened before the subscriber subscribed (`relayGrace` allows for the
+    /// members' clocks), as when a feed first relays everything the member keeps.
+    private static func fanOut(_ item: EventSubscription.Item, matching event: AgentEvent?, relayed: Bool = false, in state: inout State) -> Int {
         var cutOff = 0
         for (id, subscriber) in state.subscribers where event.map({ subscriber.filter.matches($0) }) ?? true {
+            if relayed, let event, let since = subscriber.subscription.liveSince, event.at < since - relayGrace {
+                subscriber.subscription.pass(event.id)
+                continue
+            }
             if !subscriber.subscription.queue.push(item) {
                 // Its queue is full: it ends with `ccgw.stream.closed` and resumes from its cursor.
                 subscriber.subscription.end(.tooSlow)
@@ -120,7 +131,7 @@ final class EventHub: Sendable {
     func relay(_ event: AgentEvent) {
         let cutOff = state.withLock { state -> Int in
             state.log.keep(event, now: clock())
-            return Self.fanOut(.event(event), matching: event, in: &state)
+            return Self.fanOut(.event(event), matching: event, relayed: true, in: &state)
         }
         if cutOff > 0 { metrics.subscribersCutOff(count: cutOff) }
     }
@@ -164,7 +175,8 @@ final class EventHub: Sendable {
             // Without a cursor the subscriber starts after the newest event of every origin: live only.
             let start = cursor ?? state.log.liveCursor
             let subscription = EventSubscription(
-                id: state.nextSubscriber, backlog: backlog, start: start, queue: settings.subscriberQueue, hub: self)
+                id: state.nextSubscriber, backlog: backlog, start: start, liveSince: cursor == nil ? now : nil, queue: settings.subscriberQueue,
+                hub: self)
             if state.closed {
                 subscription.end(.shuttingDown)
             } else {

@@ -35,6 +35,7 @@ struct EventStream: Sendable {
         // Everything waiting goes out in one write.
         while let batch = await subscription.queue.next() {
             buffer.clear()
+            subscription.advancePassed(&cursor)
             var delivered = 0
             for item in batch {
                 switch item {
@@ -54,6 +55,7 @@ struct EventStream: Sendable {
         }
         if let reason = subscription.endReason {
             buffer.clear()
+            subscription.advancePassed(&cursor)
             let closed = hub.notice(
                 OwnEvent.streamClosed, cursor: cursor, agent: agent, details: .object([("reason", .string(reason.rawValue))]))
             SSEFrame.append(closed, cursor: cursor, to: &buffer)

@@ -24,15 +24,35 @@ final class EventSubscription: Sendable {
     let queue: SubscriberQueue
     /// Where the subscriber starts: its cursor, or the newest event's position (live only).
     let start: EventCursor
+    /// A live-only subscriber (no cursor): when it subscribed, in the hub's milliseconds.
+    let liveSince: Int64?
     private let ending = Mutex<EndReason?>(nil)
+    /// Relayed events from before `liveSince` it was not sent, newest per origin: its
+    /// cursor moves past them, so a resume does not send them either.
+    private let passed = Mutex<[String: UInt64]>([:])
     private let hub: EventHub
 
-    init(id: Int, backlog: EventLog.Backlog, start: EventCursor, queue: Int, hub: EventHub) {
+    init(id: Int, backlog: EventLog.Backlog, start: EventCursor, liveSince: Int64? = nil, queue: Int, hub: EventHub) {
         self.id = id
         self.backlog = backlog
         self.start = start
+        self.liveSince = liveSince
         self.hub = hub
         self.queue = SubscriberQueue(capacity: queue)
+    }
+
+    /// A relayed event this subscriber is not sent (it happened before it subscribed).
+    func pass(_ id: EventID) {
+        passed.withLock { $0[id.origin] = max($0[id.origin] ?? 0, id.sequence) }
+    }
+
+    /// Moves `cursor` past the events passed since the last call.
+    func advancePassed(_ cursor: inout EventCursor) {
+        let taken = passed.withLock { passed -> [String: UInt64] in
+            defer { passed.removeAll() }
+            return passed
+        }
+        for (origin, sequence) in taken { cursor.advance(to: EventID(origin: origin, sequence: sequence)) }
     }
 
     /// Ends the stream for `reason` (the first reason stays).

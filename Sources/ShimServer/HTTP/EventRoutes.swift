@@ -95,6 +95,7 @@ struct EventRoutes {
                 }
             }
         }
+        subscription.advancePassed(&cursor)
         metrics.eventsDelivered(.longPoll, count: events.count)
         var body = "{\"events\":[" + events.joined(separator: ",") + "],\"cursor\":"
         JSONValue.writeString(cursor.description, into: &body)
