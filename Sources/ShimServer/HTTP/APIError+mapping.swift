@@ -29,6 +29,18 @@ extension APIError {
         APIError(.contentTooLarge, "payload_too_large", "the request body is over \(limit) bytes")
     }
 
+    /// `limits.maxInFlight` requests are being handled already.
+    static func overloaded(limit: Int) -> APIError {
+        APIError(.serviceUnavailable, "overloaded", "more than \(limit) requests in flight; retry shortly").retryingAfterASecond()
+    }
+
+    /// `events.maxSubscribers` callers' streams and long-polls are open already; streams
+    /// last, so the caller is asked to wait a little longer than for a request.
+    static func tooManySubscribers(limit: Int) -> APIError {
+        APIError(.serviceUnavailable, "too_many_subscribers", "\(limit) event subscribers are connected (events.maxSubscribers); retry shortly")
+            .retrying(afterSeconds: 5)
+    }
+
     /// The shim is draining or stopping: the caller may send the request again.
     static let shuttingDown = APIError(.serviceUnavailable, "shutting_down", "the shim is shutting down; send the request again")
         .retryingAfterASecond()

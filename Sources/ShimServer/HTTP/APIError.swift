@@ -24,9 +24,12 @@ struct APIError: HTTPResponseError, Sendable {
     }
 
     /// The same error, asking the caller to come back in a second (`Retry-After: 1`).
-    func retryingAfterASecond() -> APIError {
+    func retryingAfterASecond() -> APIError { retrying(afterSeconds: 1) }
+
+    /// The same error, asking the caller to come back after `seconds` (`Retry-After`).
+    func retrying(afterSeconds seconds: Int) -> APIError {
         var error = self
-        error.headers[.retryAfter] = "1"
+        error.headers[.retryAfter] = "\(seconds)"
         return error
     }
 

@@ -48,11 +48,7 @@ struct EventRoutes {
 
     private func respond(_ query: EventQuery, filter: EventFilter, agent: AgentID?, counted: Bool = true) async throws -> Response {
         guard let subscription = hub.subscribe(filter, after: query.cursor, counted: counted) else {
-            var error = APIError(
-                .serviceUnavailable, "too_many_subscribers",
-                "\(hub.settings.maxSubscribers) event subscribers are connected (events.maxSubscribers); retry shortly")
-            error.headers[.retryAfter] = "5"
-            throw error
+            throw APIError.tooManySubscribers(limit: hub.settings.maxSubscribers)
         }
         if query.longPoll { return await longPoll(subscription, wait: query.wait, agent: agent) }
         let stream = EventStream(subscription: subscription, hub: hub, agent: agent, metrics: metrics)

@@ -14,11 +14,7 @@ struct InFlightLimitMiddleware: RouterMiddleware {
         if path == HealthRoutes.livenessPath || path == HealthRoutes.readinessPath || path == HealthRoutes.metricsPath {
             return try await next(request, context)
         }
-        guard counter.enter(limit: limit) else {
-            var error = APIError(.serviceUnavailable, "overloaded", "more than \(limit) requests in flight; retry shortly")
-            error.headers[.retryAfter] = "1"
-            throw error
-        }
+        guard counter.enter(limit: limit) else { throw APIError.overloaded(limit: limit) }
         defer { counter.leave() }
         return try await next(request, context)
     }
