@@ -94,7 +94,14 @@ import Testing
                 // No forcelogin: nobody held the agent, and the shim's saved session was gone.
                 #expect(await rig.calls("forceLogin", after: mark).filter { $0.agentID == agent.id }.isEmpty)
             }
-            let list = try await rig.request("GET", "/v1/agents")
+            // The gateway records a resetskill before the shim has read its answer, so the
+            // shim's own view may lag the journal by that answer: wait for it, then check.
+            var list = try await rig.request("GET", "/v1/agents")
+            _ = await eventually(.seconds(5)) {
+                guard let reply = try? await rig.request("GET", "/v1/agents") else { return false }
+                list = reply
+                return reply.json?["skillsOutOfSync"] == .integer(0)
+            }
             #expect(list.json?["signedOutUnexpectedly"] == .integer(0))
             #expect(list.json?["skillsOutOfSync"] == .integer(0))
             let resumedLine = rig.currentLogLines.first { $0.contains("\"msg\":\"sessions resumed\"") }
