@@ -73,7 +73,11 @@ extension ClusterTests {
             #expect(reapplied.allSatisfy { $0.contains("\"session.origin\":\"takenBack\"") })
             let survivor = try #require(Self.members.first { $0 != victim })
             let agent = try #require(moved.sorted().first)
-            let view = try await rig.request(survivor, "GET", "/v1/agents/\(agent)/skills")
+            let view = try await settled {
+                try await rig.request(survivor, "GET", "/v1/agents/\(agent)/skills")
+            } until: {
+                $0.json?["inSync"] == .bool(true)
+            }
             #expect(view.status == 200, "\(view.body)")
             #expect(view.json?["inSync"] == .bool(true))
             #expect(view.json?["applied"]?["origin"] == "reapply")

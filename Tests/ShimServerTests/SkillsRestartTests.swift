@@ -96,11 +96,10 @@ import Testing
             }
             // The gateway records a resetskill before the shim has read its answer, so the
             // shim's own view may lag the journal by that answer: wait for it, then check.
-            var list = try await rig.request("GET", "/v1/agents")
-            _ = await eventually(.seconds(5)) {
-                guard let reply = try? await rig.request("GET", "/v1/agents") else { return false }
-                list = reply
-                return reply.json?["skillsOutOfSync"] == .integer(0)
+            let list = try await settled {
+                try await rig.request("GET", "/v1/agents")
+            } until: {
+                $0.json?["skillsOutOfSync"] == .integer(0)
             }
             #expect(list.json?["signedOutUnexpectedly"] == .integer(0))
             #expect(list.json?["skillsOutOfSync"] == .integer(0))

@@ -60,7 +60,11 @@ import Testing
             let lines = harness.logs.all.filter { $0.contains("\"msg\":\"resetSkill\"") }
             #expect(lines.count == 3)
             #expect(lines.allSatisfy { $0.contains("\"reset.origin\":\"reapply\"") && $0.contains("\"request.id\":\"reapply-") })
-            let list = try await harness.request("GET", "/v1/agents")
+            let list = try await settled {
+                try await harness.request("GET", "/v1/agents")
+            } until: {
+                $0.json?["skillsOutOfSync"] == .integer(0)
+            }
             #expect(list.json?["skillsOutOfSync"] == .integer(0))
             let view = try await harness.request("GET", "/v1/agents/1001/skills")
             #expect(view.json?["inSync"] == .bool(true))

@@ -8,3 +8,16 @@ func eventually(_ limit: Duration = .seconds(20), _ condition: () async throws -
     }
     return try await condition()
 }
+
+/// Fetches until `done` holds on what was fetched, for at most `limit`, and returns the
+/// last value, for the caller to assert on. For the shim's own view, which trails the
+/// simulator's journal by the answer the shim has not read yet.
+func settled<T>(_ limit: Duration = .seconds(5), _ fetch: () async throws -> T, until done: (T) -> Bool) async throws -> T {
+    var value = try await fetch()
+    let start = ContinuousClock.now
+    while !done(value), ContinuousClock.now - start < limit {
+        try? await Task.sleep(for: .milliseconds(50))
+        value = try await fetch()
+    }
+    return value
+}
