@@ -144,14 +144,18 @@ public struct ShimRuntime: Service {
                 membership: cluster ?? SoloMembership()))
         if let metricsListen = config.metrics.listen {
             let onMetrics = options.onMetricsServerRunning
-            services.append(
-                Application(
-                    router: buildMetricsRouter(endpoint, readiness: readiness),
-                    configuration: .init(address: .hostname(metricsListen.host, port: metricsListen.port), serverName: nil),
-                    onServerRunning: { await onMetrics($0.localAddress?.port ?? 0) },
-                    logger: logger))
+            let metricsApp = Application(
+                router: buildMetricsRouter(endpoint, readiness: readiness),
+                configuration: .init(address: .hostname(metricsListen.host, port: metricsListen.port), serverName: nil),
+                onServerRunning: { await onMetrics($0.localAddress?.port ?? 0) },
+                logger: logger)
+            services.append(Listener(server: metricsApp, key: "metrics.listen", host: metricsListen.host, port: metricsListen.port))
         }
-        if options.serveAPI { services.append(app) } else { readiness.listenerBound() }
+        if options.serveAPI {
+            services.append(Listener(server: app, key: "listen", host: config.listen.host, port: config.listen.port))
+        } else {
+            readiness.listenerBound()
+        }
         services.append(
             DrainGate(
                 readiness: readiness, drainSignal: drainSignal, notifier: notifier, shutdownSettings: shutdownSettings, logger: logger,

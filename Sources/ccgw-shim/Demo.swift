@@ -36,7 +36,12 @@ struct Demo: AsyncParsableCommand {
         let shim = DemoShimService(ports: ports, caFile: caFile, listenPort: shimPort, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [simulator, shim], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
-        try? FileManager.default.removeItem(atPath: caFile)
+        defer { try? FileManager.default.removeItem(atPath: caFile) }
+        do {
+            try await group.run()
+        } catch let error as ListenError {
+            FileHandle.standardError.write(Data("ccgw-shim demo: port \(shimPort) is taken (\(error.address)); try --port \(shimPort + 1)\n".utf8))
+            throw ExitCode(1)
+        }
     }
 }

@@ -56,6 +56,13 @@ struct Run: AsyncParsableCommand {
         }
         let group = ServiceGroup(
             configuration: .init(services: [runtime], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as ListenError {
+            // One line naming the key, on stderr and in the log, as for a bad config.
+            FileHandle.standardError.write(Data("ccgw-shim: \(error)\n".utf8))
+            logger.error("\(error)")
+            throw ExitCode(1)
+        }
     }
 }

@@ -108,6 +108,26 @@ import Testing
         #expect(run.stderr.contains(fragment))
     }
 
+    /// A listener whose port another process holds stops the start with one line naming
+    /// the key to change (not NIO's `bind(descriptor:...)` and an errno), and exit 1.
+    @Test(arguments: ["listen", "metrics.listen"])
+    func aTakenPortIsOneLineNamingTheKey(listener: String) async throws {
+        let held = try HeldPort()
+        defer { held.release() }
+        let api = listener == "listen" ? held.port : 0
+        let metrics = listener == "metrics.listen" ? "metrics: {listen: {host: 127.0.0.1, port: \(held.port)}}\n" : ""
+        let path = try writeTemporary(
+            "listen: {host: 127.0.0.1, port: \(api)}\n\(metrics)gateway: {url: \"https://127.0.0.1:1\", authMode: static}\n"
+                + "agents:\n  - {id: \"1001\", phone: \"1\", password: pw-taken-Secret}\nlogging: {level: info, format: json}\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try await Self.run(["run", "--config", path])
+        #expect(result.status == 1)
+        let line = "ccgw-shim: \(listener).port: cannot listen on 127.0.0.1:\(held.port): another process listens there"
+        #expect(result.stderr.split(separator: "\n").map(String.init) == [line], "\(result.stderr)")
+        #expect(result.stdout.contains("\"level\":\"error\""))
+        #expect(!result.stdout.contains("pw-taken-Secret") && !result.stderr.contains("pw-taken-Secret"))
+    }
+
     @Test func printsItsVersionAndBuild() async throws {
         let result = try await Self.run(["--version"])
         #expect(result.status == 0)
