@@ -159,8 +159,9 @@ public struct ShimRuntime: Service {
         services.append(
             DrainGate(
                 readiness: readiness, drainSignal: drainSignal, notifier: notifier, shutdownSettings: shutdownSettings, logger: logger,
-                // Open event streams end at SIGTERM (`ccgw.stream.closed`) and never hold the shutdown.
-                onDrain: { events.close() }))
+                // Callers' event streams end at SIGTERM (`ccgw.stream.closed`); the other members'
+                // feeds relay what this member polls during the drain delay, then end. None holds the stop.
+                onDrain: { events.closeToCallers() }, onDrained: { events.close() }))
         let probeHost = ["0.0.0.0", "::", "*"].contains(listenHost) ? "127.0.0.1" : listenHost
         services.append(
             StatusService(

@@ -90,4 +90,52 @@ extension ClusterTests {
             resumed.close()
         }
     }
+
+    /// A member stopping gracefully (SIGTERM) ends its callers' streams at once, so they
+    /// reconnect to another member, but keeps feeding the other members through its drain
+    /// delay: an agent it still owns that rings then is heard on the other members.
+    @Test func aStoppingMemberFeedsTheOthersThroughItsDrainDelay() async throws {
+        try await withClusterRig(agents: 6) { rig in
+            for member in Self.members {
+                try await rig.start(member, yaml: rig.yaml(member, port: try rig.port(of: member), drainDelay: "8s"))
+            }
+            let owners = try await Self.signInAll(rig)
+            let leaving = "shim-b"
+            let agent = try #require(owners.filter { $0.value == leaving }.keys.sorted().first)
+            let events = "/v1/events?type=AgentEvent_Ringing"
+            let here = try await SSEReader.open(rig.client, "http://127.0.0.1:\(try rig.port(of: leaving))\(events)")
+            let there = try await SSEReader.open(rig.client, "http://127.0.0.1:\(try rig.port(of: "shim-a"))\(events)")
+            // Both hear the agent ring before the stop: shim-a's feed from shim-b is open.
+            let before = await eventually(.seconds(20)) {
+                _ = await rig.gateway.queueEvent(agent, json: EventStreamTests.ringing(agent, caller: "01005550001", call: 1))
+                try? await Task.sleep(for: .milliseconds(300))
+                return there.messages.contains { $0.data.contains("01005550001") }
+            }
+            #expect(before)
+            let process = try #require(rig.process(leaving))
+            rig.signal(leaving, SIGTERM)
+            // The caller's stream on the leaving member ends at once (it reconnects elsewhere) ...
+            try await here.waitForEnd(within: .seconds(5))
+            #expect(here.messages.last?.event == "ccgw.stream.closed", "\(here.messages.map(\.event))")
+            #expect(process.isRunning, "the drain delay is 8 s")
+            // ... while the agent, still the leaving member's, rings and is heard on shim-a.
+            #expect(await rig.gateway.queueEvent(agent, json: EventStreamTests.ringing(agent, caller: "01005550002", call: 2)))
+            // Relayed from the leaving member (its origin), not polled later by the agent's next owner.
+            let heard = try await there.waitFor(within: .seconds(20)) { $0.data.contains("01005550002") }
+            #expect(EventID(heard.eventID)?.origin == EventID(there.messages.first { $0.data.contains("01005550001") }!.eventID)?.origin)
+            // Through the feed that was open before the stop, not by reconnecting to a closed one.
+            #expect(process.isRunning, "the drain delay is 8 s")
+            let broke = rig.logLines("shim-a").filter { $0.contains("event stream broke") }
+            #expect(broke.isEmpty, "\(broke)")
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            // shim-a says once that shim-b is stopping, and no warning about its stream at all.
+            let told = await eventually(.seconds(10)) { rig.logLines("shim-a").contains { $0.contains("cluster: a member left") } }
+            #expect(told)
+            let lines = rig.logLines("shim-a")
+            #expect(lines.filter { $0.contains("a member is shutting down") && $0.contains("\"shim-b\"") }.count == 1)
+            #expect(lines.filter { $0.contains("event stream broke") }.isEmpty, "\(lines.filter { $0.contains("event stream") })")
+            there.close()
+        }
+    }
 }

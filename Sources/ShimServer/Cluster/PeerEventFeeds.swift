@@ -82,8 +82,12 @@ actor PeerEventFeeds {
 
     private func origin(of member: String) -> String? { feeds[member]?.origin }
 
+    /// How a member's stream ended: it broke, or the member said it is shutting down.
+    private enum StreamEnd { case broke, memberStopping }
+
     private func follow(member: String, url: String) async {
         var failures = 0
+        var stopping = false
         while !Task.isCancelled {
             var request = HTTPClientRequest(url: url + "/v1/cluster/events")
             request.headers.add(name: "Authorization", value: "Bearer \(peerToken)")
@@ -98,9 +102,13 @@ actor PeerEventFeeds {
             do {
                 let response = try await client.execute(request, timeout: .hours(24 * 365))
                 if response.status == .ok {
-                    failures = 0
+                    // A stopping member ends every stream at once: reconnecting is not a recovery.
+                    if !stopping { failures = 0 }
                     logger.debug("cluster: member's event stream open", metadata: ["cluster.member": "\(member)"])
-                    try await read(response.body, from: member)
+                    if try await read(response.body, from: member) == .memberStopping, !stopping {
+                        stopping = true
+                        logger.info("cluster: a member is shutting down; following it until it leaves", metadata: ["cluster.member": "\(member)"])
+                    }
                 } else {
                     logger.warning(
                         "cluster: a member refused its event stream",
@@ -111,7 +119,7 @@ actor PeerEventFeeds {
             }
             if Task.isCancelled { return }
             failures += 1
-            if failures == 1 || failures % 30 == 0 {
+            if !stopping, failures == 1 || failures % 30 == 0 {
                 logger.warning("cluster: a member's event stream broke; reconnecting", metadata: ["cluster.member": "\(member)"])
             }
             try? await Task.sleep(for: .milliseconds(min(200 * failures, 2000)))
@@ -119,19 +127,24 @@ actor PeerEventFeeds {
     }
 
     /// Relays each event of the stream; the stream's own notices (`ccgw.gap`, `ccgw.stream.closed`) are not events to relay.
-    private func read(_ body: HTTPClientResponse.Body, from member: String) async throws {
+    private func read(_ body: HTTPClientResponse.Body, from member: String) async throws -> StreamEnd {
         var pending = ""
+        var end = StreamEnd.broke
         for try await chunk in body {
             pending += String(buffer: chunk)
-            while let end = pending.range(of: "\n\n") {
-                let block = pending[..<end.lowerBound]
-                defer { pending.removeSubrange(..<end.upperBound) }
-                guard let line = block.split(separator: "\n").first(where: { $0.hasPrefix("data: ") }),
-                    let event = AgentEvent(published: String(line.dropFirst(6))), event.agentID != nil
-                else { continue }
+            while let blockEnd = pending.range(of: "\n\n") {
+                let block = pending[..<blockEnd.lowerBound]
+                defer { pending.removeSubrange(..<blockEnd.upperBound) }
+                let lines = block.split(separator: "\n")
+                guard let line = lines.first(where: { $0.hasPrefix("data: ") }) else { continue }
+                if lines.contains("event: \(OwnEvent.streamClosed)"), line.contains("\"\(EventSubscription.EndReason.shuttingDown.rawValue)\"") {
+                    end = .memberStopping
+                }
+                guard let event = AgentEvent(published: String(line.dropFirst(6))), event.agentID != nil else { continue }
                 if origin(of: member) != event.id.origin { learned(origin: event.id.origin, of: member) }
                 hub.relay(event)
             }
         }
+        return end
     }
 }

@@ -24,6 +24,9 @@ final class EventHub: Sendable {
         /// The subscribers with `counted`.
         var counted = 0
         var nextSubscriber = 0
+        /// Callers' subscriptions end at once (SIGTERM); members' feeds still open.
+        var closedToCallers = false
+        /// Every subscription ends at once.
         var closed = false
         /// `at` of the newest event made here: never goes back, so `at` orders this origin's events as their ids do.
         var lastAt: Int64 = 0
@@ -177,7 +180,7 @@ final class EventHub: Sendable {
             let subscription = EventSubscription(
                 id: state.nextSubscriber, backlog: backlog, start: start, liveSince: cursor == nil ? now : nil, queue: settings.subscriberQueue,
                 hub: self)
-            if state.closed {
+            if state.closed || (counted && state.closedToCallers) {
                 subscription.end(.shuttingDown)
             } else {
                 state.subscribers[subscription.id] = Subscriber(filter: filter, subscription: subscription, counted: counted)
@@ -200,6 +203,22 @@ final class EventHub: Sendable {
     }
 
     var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+
+    /// SIGTERM: callers' streams and long-polls end (`shutting_down`) and new ones end
+    /// at once, so callers reconnect to another member or the next process. The other
+    /// members' feeds stay open: they keep relaying the events this member polls while it
+    /// drains (`shutdown.drainDelay`) until `close`.
+    func closeToCallers() {
+        let ended = state.withLock { state -> [EventSubscription] in
+            state.closedToCallers = true
+            let callers = state.subscribers.filter { $0.value.counted }
+            for id in callers.keys { state.subscribers[id] = nil }
+            state.counted = 0
+            return callers.values.map(\.subscription)
+        }
+        for subscription in ended { subscription.end(.shuttingDown) }
+        metrics.eventSubscribers(subscriberCount)
+    }
 
     /// Shutdown: every open stream ends (`shutting_down`) and new ones end at once.
     func close() {

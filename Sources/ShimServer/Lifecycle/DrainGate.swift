@@ -14,8 +14,11 @@ struct DrainGate: Service {
     let notifier: SystemdNotifier
     let shutdownSettings: NIOLockedValueBox<ShimConfig.Shutdown>
     let logger: Logger
-    /// Runs at SIGTERM, before the drain delay (the event streams end here).
+    /// Runs at SIGTERM, before the drain delay (callers' event streams end here).
     var onDrain: @Sendable () -> Void = {}
+    /// Runs when the drain delay is over, before the server stops accepting (the other
+    /// members' event feeds end here: an open stream would hold the server's stop).
+    var onDrained: @Sendable () -> Void = {}
 
     func run() async throws {
         try? await gracefulShutdown()
@@ -29,6 +32,7 @@ struct DrainGate: Service {
                 "shutdown.drain_delay": "\(DurationText.format(settings.drainDelay))", "shutdown.timeout": "\(DurationText.format(settings.timeout))",
             ])
         try? await Task.sleep(for: settings.drainDelay)
+        onDrained()
         // From here the server stops accepting; in-flight requests get `timeout` to finish.
         let fire = drainSignal
         Task {

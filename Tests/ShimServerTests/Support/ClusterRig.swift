@@ -53,7 +53,7 @@ final class ClusterRig: Sendable, ShimRig {
     /// The config of member `id` (its port is chosen at its first start and kept).
     func yaml(
         _ id: String, port: Int, signOutOnShutdown: Bool = false, stateDirectory: Bool = false, endpoints: [String]? = nil, unpolledSignOut: Int = 10,
-        extra: String = ""
+        drainDelay: String = "0s", extra: String = ""
     ) -> String {
         let agentLines = agents.map { "  - {id: \"\($0.id)\", phone: \"\($0.phone!)\", password: \"\($0.password)\"}" }.joined(separator: "\n")
         let state = stateDirectory ? "state: {directory: \(directory)/state-\(id)}\n" : ""
@@ -61,7 +61,7 @@ final class ClusterRig: Sendable, ShimRig {
             listen: {host: 127.0.0.1, port: \(port)}
             gateway: {url: "https://127.0.0.1:\(gatewayPort)", authMode: dynamic, caFile: \(caFile), requestTimeout: 10s, pollTimeout: 3s, unpolledSignOut: \(unpolledSignOut)s}
             sessions: {pollInterval: 100ms, signInAtStartup: false, signOutOnShutdown: \(signOutOnShutdown)}
-            shutdown: {timeout: 3s}
+            shutdown: {timeout: 3s, drainDelay: \(drainDelay)}
             cluster:
               memberId: \(id)
               advertiseURL: http://127.0.0.1:\(port)
