@@ -48,7 +48,8 @@ import Glibc
             entries.append(#"{"skills":[1]}"#)
             let body = #"{"agents":["# + entries.joined(separator: ",") + "]}"
             let auth = [("Authorization", "Bearer shift-token-Secret"), ("X-Request-Id", "shift-change-1")]
-            let reply = try await harness.request("POST", "/v1/reset-skill", body: body, headers: auth)
+            // 1,000 sign-ins and resets, 4 at a time: about 10 s here, longer on a loaded machine.
+            let reply = try await harness.request("POST", "/v1/reset-skill", body: body, headers: auth, timeout: .seconds(150))
             #expect(reply.status == 200, "\(reply.body.prefix(500))")
             let json = try #require(reply.json)
             guard case .array(let rows)? = json["results"] else {

@@ -22,9 +22,10 @@ struct FakeShim: @unchecked Sendable {  // the router is built once and only han
 
     /// `extraYAML` is appended to a config with agents 1001–1003.
     /// `signInGuard`: what the sessions ask before a sign-in (a cluster's guard, scripted);
-    /// nil: a single process's.
+    /// nil: a single process's. `requestTimeout` leaves the bounded retries (at most about
+    /// 1 s of backoff) room on a loaded machine: they stop early when the next would not fit.
     init(
-        forceLogin: Bool = false, keepSignedIn: Bool = false, requestTimeout: String = "2s", pollInterval: String = "20ms", extraYAML: String = "",
+        forceLogin: Bool = false, keepSignedIn: Bool = false, requestTimeout: String = "6s", pollInterval: String = "20ms", extraYAML: String = "",
         signInGuard: (any SignInGuard)? = nil
     ) throws {
         let yaml = """

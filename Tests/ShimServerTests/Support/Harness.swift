@@ -60,8 +60,11 @@ final class Harness: ShimRig, Sendable {
 
     typealias Reply = RigReply
 
-    /// One request to the shim (or to its metrics listener with `port`).
-    func request(_ method: String, _ path: String, body: String? = nil, headers: [(String, String)] = [], port: Int? = nil) async throws -> Reply {
+    /// One request to the shim (or to its metrics listener with `port`). `timeout` is the
+    /// test client's patience, a ceiling for a loaded machine.
+    func request(
+        _ method: String, _ path: String, body: String? = nil, headers: [(String, String)] = [], port: Int? = nil, timeout: Duration = .seconds(30)
+    ) async throws -> Reply {
         if let router, port == nil {
             var fields = HTTPFields()
             for (name, value) in headers { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
@@ -72,7 +75,7 @@ final class Harness: ShimRig, Sendable {
                 status: Int(response.status.code), headers: response.headers.map { ($0.name.rawName, $0.value) }, body: String(buffer: response.body))
         }
         return try await send(
-            method, "\(port == nil ? scheme : "http")://127.0.0.1:\(port ?? shimPort)\(path)", body: body, headers: headers, timeout: .seconds(30))
+            method, "\(port == nil ? scheme : "http")://127.0.0.1:\(port ?? shimPort)\(path)", body: body, headers: headers, timeout: timeout)
     }
 
     func resetSkill(_ agent: String = "1001", _ body: String = #"{"skills":[1,2]}"#, headers: [(String, String)] = []) async throws -> Reply {
