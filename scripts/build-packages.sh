@@ -4,9 +4,11 @@
 #     /usr/bin/ccgw-shim, /lib/systemd/system/ccgw-shim.service (neither enabled nor
 #     started at install), /etc/ccgw-shim/config.yaml (a conffile, deploy/debian/config.yaml),
 #     the full example config, README, copyright and changelog under /usr/share/doc, a man page.
+#   dist/ccgw-shim-dbgsym_<version>_amd64.deb
+#     /usr/lib/debug/.build-id/<id>.debug: the binary's symbols, for gdb and addr2line.
 #   dist/ccgw-shim-<version>-linux-x86_64.tar.gz
 #     ccgw-shim, ccgw-shim.service, config.example.yaml, README.md, LICENSE, docs/.
-#   dist/SHA256SUMS: for both, and for the image's OCI archive when scripts/build-image.sh ran first.
+#   dist/SHA256SUMS: for the three, and for the image's OCI archive when scripts/build-image.sh ran first.
 #   scripts/build-packages.sh       (uses dist/bin/ccgw-shim; builds it if missing)
 # Needs (Debian): dpkg-dev (dpkg-shlibdeps works out the library dependencies).
 set -euo pipefail
@@ -54,6 +56,26 @@ chmod 0644 "$root/DEBIAN/md5sums" "$root/DEBIAN/conffiles" "$root/DEBIAN/control
 deb="$dist/ccgw-shim_${version}_amd64.deb"
 dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
 
+# --- the debug symbols: ccgw-shim-dbgsym, where gdb and addr2line look for them ------------
+build_id() { readelf -n "$1" 2>/dev/null | sed -n 's/^ *Build ID: //p'; }
+id="$(build_id "$binary")"
+[ -n "$id" ] || { echo "$binary has no build id" >&2; exit 1; }
+[ "$(build_id "$binary.debug")" = "$id" ] || { echo "$binary.debug is not $binary's: run scripts/build-release.sh" >&2; exit 1; }
+dbg="$work/dbgsym"
+symbols="$dbg/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug"
+install -d "$(dirname "$symbols")" "$dbg/usr/share/doc"
+# Compressed sections, as Debian's own dbgsym packages carry them (gdb and addr2line read them).
+objcopy --compress-debug-sections=zlib "$binary.debug" "$symbols"
+chmod 0644 "$symbols"
+ln -s ccgw-shim "$dbg/usr/share/doc/ccgw-shim-dbgsym"
+install -d -m 0755 "$dbg/DEBIAN"
+sed -e "s/@VERSION@/$version/g" -e "s/@INSTALLED_SIZE@/$(du -sk --exclude=DEBIAN "$dbg" | cut -f1)/" -e "s/@BUILD_ID@/$id/" \
+  deploy/debian/control-dbgsym >"$dbg/DEBIAN/control"
+(cd "$dbg" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z | xargs -0 md5sum) >"$dbg/DEBIAN/md5sums"
+chmod 0644 "$dbg/DEBIAN/md5sums" "$dbg/DEBIAN/control"
+dbgsym="$dist/ccgw-shim-dbgsym_${version}_amd64.deb"
+dpkg-deb --root-owner-group -Zxz --build "$dbg" "$dbgsym" >/dev/null
+
 # --- the tarball ----------------------------------------------------------------------
 name="ccgw-shim-$version-linux-x86_64"
 tree="$work/tar/$name"
@@ -68,6 +90,6 @@ tarball="$dist/$name.tar.gz"
 tar -C "$work/tar" --owner=0 --group=0 --numeric-owner --sort=name -cf - "$name" | gzip -9n >"$tarball"
 
 # Checksums of everything released from dist/ (the image's archive too, when built).
-(cd "$dist" && sha256sum -- "$(basename "$deb")" "$(basename "$tarball")" $(ls "ccgw-shim-$version.oci.tar" 2>/dev/null) >SHA256SUMS)
-echo "$deb ($(du -m "$deb" | cut -f1) MB), $tarball ($(du -m "$tarball" | cut -f1) MB), $dist/SHA256SUMS" >&2
-printf '%s\n%s\n' "$deb" "$tarball"
+(cd "$dist" && sha256sum -- "$(basename "$deb")" "$(basename "$dbgsym")" "$(basename "$tarball")" $(ls "ccgw-shim-$version.oci.tar" 2>/dev/null) >SHA256SUMS)
+echo "$deb ($(du -m "$deb" | cut -f1) MB), $dbgsym ($(du -m "$dbgsym" | cut -f1) MB), $tarball ($(du -m "$tarball" | cut -f1) MB), $dist/SHA256SUMS" >&2
+printf '%s\n%s\n%s\n' "$deb" "$dbgsym" "$tarball"
