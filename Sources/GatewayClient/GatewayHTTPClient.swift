@@ -163,7 +163,9 @@ public final class GatewayHTTPClient: GatewayTransport {
             case .connectTimeout:
                 return GatewayCallError(.unreachable, "connecting to the gateway at \(target) timed out")
             case .tlsHandshakeTimeout:
-                return GatewayCallError(.tls, "TLS handshake with the gateway at \(target) timed out")
+                // A slow handshake is no certificate problem: like a slow connect, nothing was
+                // sent yet, so it is retried like one (`.tls` is for a refused certificate).
+                return GatewayCallError(.unreachable, "TLS handshake with the gateway at \(target) timed out")
             case .remoteConnectionClosed, .uncleanShutdown, .bodyLengthMismatch:
                 return GatewayCallError(.connectionReset, "the gateway at \(target) closed the connection during \(name)")
             case .cancelled:

@@ -17,6 +17,30 @@ import Testing
         }
     }
 
+    /// A gateway that takes the connection but never answers the TLS handshake: each try
+    /// times out after `connectTimeout` and is tried again like a refused connection (a
+    /// slow handshake is no certificate problem), then the caller gets 502 saying so.
+    @Test func aHandshakeThatTimesOutIsRetriedAsUnreachable() async throws {
+        let silent = try HeldPort()
+        defer { silent.release() }
+        let port = silent.port
+        let yaml: @Sendable (String, String) -> String = { _, ca in
+            testShimYAML(gatewayURL: "https://127.0.0.1:\(port)", caFile: ca, requestTimeout: "20s")
+                .replacingOccurrences(of: "connectTimeout: 5s", with: "connectTimeout: 300ms")
+        }
+        try await withHarness(yaml: yaml) { (h: Harness) async throws in
+            let reply = try await h.resetSkill()
+            #expect(reply.status == 502)
+            #expect(reply.errorCode == "gateway_unreachable")
+            #expect(reply.json?["error"]?["message"]?.stringValue == "TLS handshake with the gateway at 127.0.0.1:\(port) timed out")
+            // The first try and three retries, each counted as unreachable.
+            let metrics = try await h.request("GET", "/metrics").body
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix(#"ccgw_gateway_calls_total{method="login",result="unreachable"} "#) }
+            #expect(line.flatMap { Double($0.split(separator: " ").last!) } == 4, "\(line ?? "no such series")")
+            #expect(!metrics.contains(#"ccgw_gateway_calls_total{method="login",result="tls"}"#))
+        }
+    }
+
     @Test func untrustedCertificateIsATLSFailure() async throws {
         let otherCA = FileManager.default.temporaryDirectory.appendingPathComponent("other-ca-\(UUID().uuidString).pem").path
         try Data(try PrivateCA(commonName: "someone else").caCertificatePEM.utf8).write(to: URL(fileURLWithPath: otherCA))

@@ -4,7 +4,8 @@ public struct GatewayCallError: Error, Sendable, Equatable, CustomStringConverti
     public enum Kind: Sendable, Equatable {
         /// No answer within the call's timeout.
         case timeout
-        /// No connection could be made (refused, no route, DNS).
+        /// No connection could be made in time (refused, no route, DNS, a TCP connect or TLS
+        /// handshake that timed out).
         case unreachable
         /// The TLS handshake failed: untrusted or mismatched certificate, protocol mismatch.
         case tls

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A TCP port on 127.0.0.1 that another "process" listens on, until `release`.
+/// A TCP port on 127.0.0.1 that another "process" listens on, until `release`. It never
+/// accepts: the kernel completes up to 16 connections' TCP handshakes, and they stay silent.
 final class HeldPort {
     let port: Int
     private var fd: Int32
@@ -13,7 +14,7 @@ final class HeldPort {
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { [fd] in
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && listen(fd, 1) == 0 && getsockname(fd, $0, &length) == 0
+                bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0
             }
         }
         guard bound else {
