@@ -51,6 +51,8 @@ final class ClusterRig: Sendable, ShimRig {
     }
 
     /// The config of member `id` (its port is chosen at its first start and kept).
+    /// `connectTimeout: 5s`: TLS handshakes with the debug-built simulator are slow when the
+    /// whole suite runs at once.
     func yaml(
         _ id: String, port: Int, signOutOnShutdown: Bool = false, stateDirectory: Bool = false, endpoints: [String]? = nil, unpolledSignOut: Int = 10,
         drainDelay: String = "0s", extra: String = ""
@@ -59,7 +61,7 @@ final class ClusterRig: Sendable, ShimRig {
         let state = stateDirectory ? "state: {directory: \(directory)/state-\(id)}\n" : ""
         return """
             listen: {host: 127.0.0.1, port: \(port)}
-            gateway: {url: "https://127.0.0.1:\(gatewayPort)", authMode: dynamic, caFile: \(caFile), requestTimeout: 10s, pollTimeout: 3s, unpolledSignOut: \(unpolledSignOut)s}
+            gateway: {url: "https://127.0.0.1:\(gatewayPort)", authMode: dynamic, caFile: \(caFile), connectTimeout: 5s, requestTimeout: 10s, pollTimeout: 3s, unpolledSignOut: \(unpolledSignOut)s}
             sessions: {pollInterval: 100ms, signInAtStartup: false, signOutOnShutdown: \(signOutOnShutdown)}
             shutdown: {timeout: 3s, drainDelay: \(drainDelay)}
             cluster:

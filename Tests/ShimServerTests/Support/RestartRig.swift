@@ -44,6 +44,8 @@ final class RestartRig: Sendable, ShimRig {
     }
 
     /// The config of every start: the agents, the state directory, fast timers.
+    /// `connectTimeout: 5s`: TLS handshakes with the debug-built simulator are slow when the
+    /// whole suite runs at once.
     func yaml(
         _ extra: String = "", sessions: String = "signInAtStartup: false, signOutOnShutdown: false", unpolledSignOut: String = "10s"
     )
@@ -52,7 +54,7 @@ final class RestartRig: Sendable, ShimRig {
         let agentLines = agents.map { "  - {id: \"\($0.id)\", phone: \"\($0.phone!)\", password: \"\($0.password)\"}" }.joined(separator: "\n")
         return """
             listen: {host: 127.0.0.1, port: 0}
-            gateway: {url: "https://127.0.0.1:\(gatewayPort)", authMode: dynamic, caFile: \(caFile), requestTimeout: 15s, pollTimeout: 3s, unpolledSignOut: \(unpolledSignOut)}
+            gateway: {url: "https://127.0.0.1:\(gatewayPort)", authMode: dynamic, caFile: \(caFile), connectTimeout: 5s, requestTimeout: 15s, pollTimeout: 3s, unpolledSignOut: \(unpolledSignOut)}
             sessions: {pollInterval: 50ms, \(sessions)}
             state: {directory: \(stateDirectory)}
             shutdown: {timeout: 2s}
