@@ -14,17 +14,19 @@ import Glibc
         try await withRestartRig(
             agents: 50,
             configure: {
-                // Rotations keep coming; the grace and the unpolled sign-out are wide enough that a
-                // loaded machine (slow saves, slow restart) cannot expire what this test resumes.
-                $0.rotationInterval = .milliseconds(500); $0.guidGrace = .seconds(15); $0.unpolledTimeout = .seconds(30)
+                // Rotations keep coming; the grace and the unpolled sign-out (the gateway's own two
+                // minutes) are wide enough that a loaded machine (slow saves, a slow restart, 50 TLS
+                // handshakes at once) cannot expire what this test resumes: with a 15 s grace, a run
+                // beside the whole suite and two busy processes took 48 of 50 back.
+                $0.rotationInterval = .milliseconds(500); $0.guidGrace = .seconds(60); $0.unpolledTimeout = .seconds(120)
             }
         ) { rig in
-            try await rig.start(rig.yaml(sessions: "signInAtStartup: true, signOutOnShutdown: false", unpolledSignOut: "30s"))
+            try await rig.start(rig.yaml(sessions: "signInAtStartup: true, signOutOnShutdown: false", unpolledSignOut: "120s"))
             try await rig.waitForSaved { $0.sessions.count == 50 }
             try await Task.sleep(for: .milliseconds(700))  // rotations happen; the saved GUIDs follow
             rig.kill9()
             let mark = await rig.mark()
-            try await rig.start(rig.yaml(sessions: "signInAtStartup: true, signOutOnShutdown: false", unpolledSignOut: "30s"))
+            try await rig.start(rig.yaml(sessions: "signInAtStartup: true, signOutOnShutdown: false", unpolledSignOut: "120s"))
             for agent in rig.agents {
                 let reply = try await rig.resetSkill(agent.id)
                 #expect(reply.status == 200, "\(agent.id): \(reply.body)")

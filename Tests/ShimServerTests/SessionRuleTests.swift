@@ -121,7 +121,7 @@ import Testing
     }
 
     @Test func fiveHundredConcurrentFirstRequestsSignInOnce() async throws {
-        let shim = try FakeShim(requestTimeout: "20s", extraYAML: "\nlimits: {maxQueuedPerAgent: 1000}\n")
+        let shim = try FakeShim(requestTimeout: "45s", extraYAML: "\nlimits: {maxQueuedPerAgent: 1000}\n")
         try await shim.test { client in
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<500 { group.addTask { Int(try await client.resetSkill().status.code) } }

@@ -129,12 +129,16 @@ final class RestartRig: Sendable, ShimRig {
         return try? SavedState.decode(Array(data), gatewayURL: "https://127.0.0.1:\(gatewayPort)", authMode: "dynamic")
     }
 
-    /// Waits until the state file satisfies `condition` (the shim writes within about a second).
+    /// Waits until the state file satisfies `condition` (the shim writes within about a
+    /// second of a change; at most 30 s: start-up sign-ins of 50 agents over TLS take
+    /// seconds while the whole suite runs).
     func waitForSaved(_ condition: (SavedState) -> Bool) async throws {
-        for _ in 0..<200 {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .seconds(30) {
             if let saved, condition(saved) { return }
             try await Task.sleep(for: .milliseconds(25))
         }
+        if let saved, condition(saved) { return }
         let text = (try? String(contentsOfFile: stateDirectory + "/sessions.json", encoding: .utf8)) ?? "none"
         throw RigError(description: "the state file never showed the expected sessions: \(text.count) bytes, \(saved?.sessions.count ?? -1) sessions")
     }
@@ -161,8 +165,10 @@ extension RestartRig {
         try await waitForSaved { $0.sessions.count == agents.count && $0.sessions.values.allSatisfy { $0.guid != nil } }
     }
 
+    /// Waits (at most 30 s, a ceiling for a loaded machine) for a log line of the current start.
     func waitForLine(_ message: String) async throws {
-        for _ in 0..<200 {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .seconds(30) {
             if currentLogLines.contains(where: { $0.contains("\"msg\":\"\(message)\"") }) { return }
             try await Task.sleep(for: .milliseconds(25))
         }
