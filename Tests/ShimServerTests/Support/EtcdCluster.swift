@@ -122,18 +122,9 @@ final class EtcdCluster: Sendable {
 
 /// A free TCP port on 127.0.0.1 (bound, then released for the caller).
 func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw EtcdCluster.ClusterError(description: "no free port") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    let held = try HeldPort()
+    defer { held.release() }
+    return held.port
 }
 
 /// Runs `body` with a fresh 3-member etcd cluster; stops it afterwards.
